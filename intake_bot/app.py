@@ -1,0 +1,42 @@
+"""The app factory: one place that wires the store, the worker and the HTTP routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from intake_bot.case_import import load_demo_if_empty
+from intake_bot.keys import ENGINE, SESSIONS, SETTINGS
+from intake_bot.settings import Settings, resolve_secrets
+from intake_bot.store.engine import make_engine, make_sessions, upgrade
+from intake_bot.web.middleware import error_middleware
+from intake_bot.web.routes import setup_routes
+from intake_bot.worker import worker_ctx
+
+log = logging.getLogger(__name__)
+
+
+async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the store (migrating and loading demo data when configured), close it at the end."""
+    settings = app[SETTINGS]
+    engine = make_engine(settings.database.url, settings.database.pool_size)
+    if settings.database.auto_upgrade:
+        await upgrade(engine)
+    app[ENGINE] = engine
+    app[SESSIONS] = make_sessions(engine)
+    if settings.demo.load:
+        await load_demo_if_empty(app[SESSIONS], settings.demo.directory, settings.cpr_key())
+    yield
+    await engine.dispose()
+
+
+async def create_app(settings: Settings) -> web.Application:
+    """Build the application; resources open and close through cleanup_ctx, in this order."""
+    app = web.Application(middlewares=[error_middleware])
+    app[SETTINGS] = resolve_secrets(settings)
+    app.cleanup_ctx.append(store_ctx)
+    app.cleanup_ctx.append(worker_ctx)
+    setup_routes(app)
+    return app

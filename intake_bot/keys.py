@@ -1,0 +1,16 @@
+"""Typed keys for the state the app factory puts on the aiohttp application."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from intake_bot.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+WAKE_WORKER = web.AppKey("wake_worker", asyncio.Event)
+WORKER_TASK = web.AppKey("worker_task", asyncio.Task[None])

@@ -1,0 +1,3 @@
+"""HTTP side of the service: routes, middleware and views."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The email channel: SMTP intake, MIME normalisation, threading and outgoing mail."""
+
+from __future__ import annotations
