@@ -1,4 +1,4 @@
-"""`cases import` and `clients import`: read a file, validate each line, write good ones in batches."""
+"""`cases import` and `clients import`: read, validate each line, write good ones in batches."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A shallow tree of the service's own errors; translated to HTTP, SMTP or CLI output at the edges."""
+"""A shallow tree of the service's own errors, translated to HTTP, SMTP or CLI at the edges."""
 
 from __future__ import annotations
 

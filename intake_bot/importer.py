@@ -1,4 +1,4 @@
-"""Reading and validating case and client files (SPEC §4): JSON Lines or CSV, one error per bad line.
+"""Reading and validating case and client files (SPEC §4): JSON Lines or CSV, errors per line.
 
 Validation is pure: each line becomes a normalised record or an InputError naming the line, the
 field and the reason, never the value (a CPR number must not reach a terminal or a log). The

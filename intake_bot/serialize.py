@@ -92,7 +92,7 @@ async def outbox_list(sess: AsyncSession, limit: int = 500) -> list[dict[str, An
         .outerjoin(Ticket, Ticket.id == OutboxMessage.ticket_id)
         .order_by(OutboxMessage.id.desc()).limit(limit)
     )
-    return [outbox_json(m, ref) for m, ref in rows.tuples()]
+    return [outbox_json(m, ref) for m, ref in rows]
 
 
 async def stats(sess: AsyncSession) -> dict[str, int]:
@@ -102,7 +102,7 @@ async def stats(sess: AsyncSession) -> dict[str, int]:
         (await sess.execute(
             select(InboundMessage.status, func.count(InboundMessage.id))
             .group_by(InboundMessage.status)
-        )).tuples().all()
+        )).all()
     )
     out = {"accepted": sum(counts.values())}
     out.update({name: counts.get(name, 0) for name in RECONCILED})

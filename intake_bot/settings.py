@@ -1,4 +1,4 @@
-"""Settings: config/defaults.toml, an optional file on top, then INTAKE_<SECTION>_<KEY> variables."""
+"""Settings: config/defaults.toml, then an optional file, then INTAKE_<SECTION>_<KEY> variables."""
 
 from __future__ import annotations
 
@@ -295,7 +295,7 @@ def _secret(s: Settings, name: str) -> str:
 
 
 def resolve_secrets(s: Settings) -> Settings:
-    """Return settings whose secrets are filled in from the environment, files or (dev) generated."""
+    """Settings with secrets filled in from the environment, files or (development) generated."""
     resolved = dataclasses.replace(
         s.secrets, cpr_key=_secret(s, "cpr_key"), session_secret=_secret(s, "session_secret")
     )

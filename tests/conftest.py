@@ -27,7 +27,7 @@ TEST_CPR_KEY = "test-cpr-key-0123456789abcdef0123456789abcdef"
 BACKENDS = ("sqlite", "postgres")
 
 
-async def _admin(sql: str) -> None:
+async def admin_sql(sql: str) -> None:
     engine = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as conn:
@@ -41,7 +41,7 @@ def pg_database() -> Iterator[str]:
     """Create a fresh PostgreSQL database for the caller, yield its URL, then drop it."""
     name = f"intake_test_{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # pragma: no cover - the machine and CI have PostgreSQL
         if os.environ.get("INTAKE_TEST_SKIP_POSTGRES") == "1" and not os.environ.get("CI"):
             pytest.skip("PostgreSQL not reachable and INTAKE_TEST_SKIP_POSTGRES=1")
@@ -49,11 +49,11 @@ def pg_database() -> Iterator[str]:
     try:
         yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(_admin(
+        asyncio.run(admin_sql(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
         ))
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}"'))
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}"'))
 
 
 @pytest.fixture(scope="session")

@@ -83,7 +83,7 @@ async def upsert_cases(
             select(Client.client_id, Client.id).where(
                 Client.client_id.in_({r.client_id for r in records})
             )
-        )).tuples().all()
+        )).all()
     )
     existing = {
         number: (pk, fp)

@@ -1,4 +1,4 @@
-"""Engine and session factory for SQLite (embedded, WAL) and PostgreSQL (production), plus migrations."""
+"""Engine and sessions for SQLite (embedded, WAL) and PostgreSQL (production), and migrations."""
 
 from __future__ import annotations
 

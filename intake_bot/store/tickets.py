@@ -1,4 +1,4 @@
-"""Ticket queries: unique refs, opening a ticket with its deadlines, status changes, the audit trail."""
+"""Ticket queries: unique refs, opening with deadlines, status changes, the audit trail."""
 
 from __future__ import annotations
 
@@ -34,11 +34,10 @@ async def next_ref(sess: AsyncSession, year: int) -> str:
     """
     bind = sess.get_bind()
     insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(RefCounter).values(year=year, last=1)
-    stmt = stmt.on_conflict_do_update(
+    upsert = insert(RefCounter).values(year=year, last=1).on_conflict_do_update(
         index_elements=[RefCounter.year], set_={"last": RefCounter.last + 1}
-    ).returning(RefCounter.last)
-    number = (await sess.execute(stmt)).scalar_one()
+    )
+    number = (await sess.execute(upsert.returning(RefCounter.last))).scalar_one()
     return format_ref(year, number)
 
 
