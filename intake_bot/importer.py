@@ -67,8 +67,8 @@ class CaseRecord:
     @property
     def fingerprint(self) -> str:
         """A digest of everything imported, so an unchanged line is recognised cheaply."""
-        body = asdict(self)
-        del body["line"]
+        body = {k: v for k, v in vars(self).items() if k not in ("line", "persons")}
+        body["persons"] = [vars(p) for p in self.persons]
         return hashlib.sha256(
             json.dumps(body, sort_keys=True, default=str).encode()
         ).hexdigest()

@@ -203,3 +203,49 @@ async def test_events_are_only_appended(
         count = len((await sess.execute(select(Ticket))).scalars().all())
     assert (rows[0].id, rows[0].action, rows[0].details) == snapshot
     assert [r.action for r in rows] == ["opened", "labels"] and count == 1
+
+
+@pytest.mark.parametrize("sent,due,extended,paused", [
+    # E18: identity request on the 1st working day, answer 10 days later: 10 days credited.
+    (datetime(2026, 3, 3, 9, 0, tzinfo=CPH_WINTER), date(2026, 4, 13), date(2026, 6, 12), 10),
+    # E18b: the request went out on the 9th working day, too late under D-12: nothing credited.
+    (datetime(2026, 3, 13, 9, 0, tzinfo=CPH_WINTER), date(2026, 4, 7), date(2026, 6, 2), 0),
+], ids=["E18", "E18b"])
+async def test_pause_and_resume_move_the_due_date(
+    sessions: async_sessionmaker[AsyncSession], make_settings: object,
+    sent: datetime, due: date, extended: date, paused: int,
+) -> None:
+    # Stop-the-clock through the store follows RULES §1.7 E18/E18b; while paused no due is shown.
+    from intake_bot.serialize import ticket_summary
+
+    rules = make_settings().deadlines  # type: ignore[operator]
+    received = datetime(2026, 3, 2, 11, 0, tzinfo=CPH_WINTER)
+    async with sessions.begin() as sess:
+        t = await tickets.open_ticket(sess, _new(received, rights=["access"]), rules)
+        await tickets.pause_ticket(sess, t, "identity", sent, date(2026, 3, 2), rules)
+        shown = ticket_summary(t)
+        await tickets.resume_ticket(
+            sess, t, datetime(2026, 3, 13, 15, 0, tzinfo=CPH_WINTER), rules)
+    assert shown["paused"] is True and shown["due"] is None
+    async with sessions() as sess:
+        loaded = await tickets.get_ticket(sess, t.ref)
+        actions = [e.action for e in await tickets.events_of(sess, loaded)]
+    assert (loaded.due, loaded.extended_due, loaded.paused_days) == (due, extended, paused)
+    assert loaded.status == "in_progress"
+    assert actions == ["opened", "status", "paused", "status", "resumed"]
+
+
+async def test_no_credit_for_a_question_asked_after_verification(
+    sessions: async_sessionmaker[AsyncSession], make_settings: object
+) -> None:
+    # D-11: asking a verified requester for identity details earns no pause credit.
+    rules = make_settings().deadlines  # type: ignore[operator]
+    received = datetime(2026, 3, 2, 11, 0, tzinfo=CPH_WINTER)
+    async with sessions.begin() as sess:
+        t = await tickets.open_ticket(sess, _new(received, rights=["erasure"]), rules)
+        t.verification = "verified"
+        await tickets.pause_ticket(sess, t, "identity", received, date(2026, 3, 2), rules)
+        await tickets.resume_ticket(sess, t, received + timedelta(days=9), rules)
+        with pytest.raises(InvalidTransition):
+            await tickets.resume_ticket(sess, t, received + timedelta(days=10), rules)
+    assert (t.paused_days, t.due) == (0, date(2026, 4, 7))  # as E18b: Easter roll only

@@ -40,7 +40,7 @@ class ImportSummary:
 
 
 def _person_row(p: PersonRecord) -> dict[str, object]:
-    row = asdict(p)
+    row = dict(vars(p))
     del row["emails"], row["phones"]
     return row
 
@@ -119,7 +119,7 @@ async def upsert_cases(
     case_ids: list[tuple[int, CaseRecord]] = []
     if new:
         result = await sess.execute(
-            insert(Case).returning(Case.id, sort_by_parameter_order=True),
+            insert(Case.__table__).returning(Case.id, sort_by_parameter_order=True),
             [{**case_values(r), "restricted": False, "created_at": now} for r in new],
         )
         case_ids = list(zip(result.scalars().all(), new, strict=True))
@@ -173,7 +173,7 @@ async def _write_persons(
     person_ids = [(pid, p) for pid, _, p in to_update]
     if to_insert:
         result = await sess.execute(
-            insert(CasePerson).returning(CasePerson.id, sort_by_parameter_order=True),
+            insert(CasePerson.__table__).returning(CasePerson.id, sort_by_parameter_order=True),
             [row for row, _ in to_insert],
         )
         person_ids += zip(result.scalars().all(), [p for _, p in to_insert], strict=True)
@@ -184,4 +184,4 @@ async def _write_persons(
         for value in values
     ]
     if contacts:
-        await sess.execute(insert(ContactPoint), contacts)
+        await sess.execute(insert(ContactPoint.__table__), contacts)

@@ -264,6 +264,9 @@ class TicketPause(Base):
     sent_on: Mapped[date] = mapped_column(Date)
     replied_on: Mapped[date | None] = mapped_column(Date)
     reminder_sent_on: Mapped[date | None] = mapped_column(Date)
+    # D-11: a question asked after identity was established earns no credit, even if the
+    # ticket's verification changes later; so the fact is kept as it was when we asked.
+    identity_established: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class TicketEvent(Base):

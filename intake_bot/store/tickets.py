@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from intake_bot import deadlines, lifecycle
-from intake_bot.errors import NotFound
+from intake_bot.errors import InvalidTransition, NotFound
 from intake_bot.settings import DeadlineSettings
-from intake_bot.store.models import RefCounter, Ticket, TicketEvent, utcnow
+from intake_bot.store.models import RefCounter, Ticket, TicketEvent, TicketPause, utcnow
 
 REF_PREFIX = "GDPR"
 
@@ -83,6 +83,7 @@ async def open_ticket(
     )
     sess.add(ticket)
     await sess.flush()
+    await sess.refresh(ticket, ["pauses"])
     await add_event(sess, ticket, actor, "opened", {"channel": new.channel, **new.details})
     return ticket
 
@@ -111,6 +112,67 @@ async def change_status(
     elif old == "closed":
         ticket.outcome, ticket.closed_at = None, None
     await add_event(sess, ticket, actor, "status", {"from": old, "to": status, "outcome": outcome})
+
+
+def refresh_deadlines(ticket: Ticket, rules: DeadlineSettings) -> None:
+    """Recompute due and extended_due from receipt and the credited pauses (D-3 … D-6, D-13).
+
+    Needs `ticket.pauses` loaded. On resume the month is not restarted: the due date moves by
+    the credited days only (D-16).
+    """
+    by_established: dict[bool, list[deadlines.Pause]] = {True: [], False: []}
+    for p in ticket.pauses:
+        by_established[p.identity_established].append(deadlines.Pause(
+            reason=cast(deadlines.PauseReason, p.reason), reacts_to=p.reacts_to,
+            sent_on=p.sent_on, replied_on=p.replied_on,
+        ))
+    credited = sum(
+        deadlines.credited_pause_days(
+            pauses, ticket.rights, established, rules.identity_request_working_days
+        )
+        for established, pauses in by_established.items()
+    )
+    d = deadlines.compute(ticket.received_at, credited, rules.extension_mode)
+    ticket.paused_days, ticket.due, ticket.extended_due = credited, d.due, d.extended_due
+
+
+async def pause_ticket(
+    sess: AsyncSession, ticket: Ticket, reason: str, sent_at: datetime, reacts_to: date,
+    rules: DeadlineSettings, actor: str = "system",
+) -> TicketPause:
+    """Record that we asked the requester for identity details or scope (D-10): the clock stops
+    (the ticket shows no due date while it waits, D-16) if the question may earn credit."""
+    pause = TicketPause(
+        ticket_id=ticket.id, reason=reason, reacts_to=reacts_to,
+        sent_on=deadlines.local_date(sent_at),
+        identity_established=ticket.verification == "verified",
+    )
+    ticket.pauses.append(pause)
+    await change_status(sess, ticket, "awaiting_requester", actor)
+    await add_event(sess, ticket, actor, "paused", {
+        "reason": reason, "sent_on": pause.sent_on.isoformat(),
+        "limit": deadlines.identity_request_limit(
+            reacts_to, rules.identity_request_working_days).isoformat(),
+    })
+    return pause
+
+
+async def resume_ticket(
+    sess: AsyncSession, ticket: Ticket, replied_at: datetime, rules: DeadlineSettings,
+    actor: str = "system",
+) -> None:
+    """The requester sent what we asked for (D-14): close the open pause and move the dates."""
+    open_pauses = [p for p in ticket.pauses if p.replied_on is None]
+    if not open_pauses:
+        raise InvalidTransition("the ticket is not waiting for the requester")
+    for p in open_pauses:
+        p.replied_on = deadlines.local_date(replied_at)
+    refresh_deadlines(ticket, rules)
+    await change_status(sess, ticket, "in_progress", actor)
+    await add_event(sess, ticket, actor, "resumed", {
+        "paused_days": ticket.paused_days, "due": ticket.due.isoformat(),
+        "extended_due": ticket.extended_due.isoformat(),
+    })
 
 
 async def get_ticket(sess: AsyncSession, ref: str) -> Ticket:

@@ -309,6 +309,7 @@ def upgrade() -> None:
         sa.Column("sent_on", sa.Date(), nullable=False),
         sa.Column("replied_on", sa.Date(), nullable=True),
         sa.Column("reminder_sent_on", sa.Date(), nullable=True),
+        sa.Column("identity_established", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["ticket_id"],
             ["tickets.id"],
