@@ -50,7 +50,12 @@ def public_holidays(year: int) -> frozenset[date]:
     # even if the library's default category ever changed. D-23: always Danish.
     # country_holidays("DK") builds holidays.Denmark through the library's typed entry point.
     cal = country_holidays("DK", years=year, categories=(PUBLIC,))
-    return frozenset(d for d in cal if d.year == year)
+    days = frozenset(d for d in cal if d.year == year)
+    if not days:
+        # Outside the library's calendar (after 2100) every day would look like a working
+        # day; refuse instead of returning a due date that may fall on a holiday.
+        raise ValueError("date out of the supported range")
+    return days
 
 
 def is_working_day(d: date) -> bool:
