@@ -330,7 +330,10 @@ def validate_person(
         cpr_hash = normalize.hash_cpr(cpr.digits, cpr_key)
         cpr_masked = normalize.mask_cpr(cpr)
 
-    first, last = normalize.first_last(name)
+    try:
+        first, last = normalize.first_last(name)
+    except ValueError:
+        raise f.fail("name", "has no letters") from None
     street = a.text("street")
     street_key = house = None
     if street is not None:

@@ -614,7 +614,8 @@ def test_deadline_report_error_shape(arg: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Properties over receipts in 2000-2099 (the holiday calendar ends with 2100), any UTC offset, pauses 0-120 days.
+# Properties over receipts in 2000-2099 (the holiday calendar ends with 2100), any UTC offset,
+# pauses 0-120 days.
 
 OFFSETS = st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map(
     lambda m: timezone(timedelta(minutes=m))

@@ -248,6 +248,7 @@ def test_no_cpr_in_plain_text_in_store_or_logs(tmp_path: Path) -> None:
     ("phones", ["12"], "phones[0]: "),
     ("role", "uncle", "role: must be one of debtor, co_debtor, guarantor"),
     ("name", "", "name: missing"),
+    ("name", "!!! ---", "name: has no letters"),
 ])
 async def test_person_errors_name_the_field(
     tmp_path: Path, cpr_key: bytes, field: str, value: Any, reason: str
