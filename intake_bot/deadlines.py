@@ -7,18 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from holidays.constants import PUBLIC
 from holidays.utils import country_holidays
 
+from intake_bot.types import ExtensionMode, PauseReason
+
 # §1.2: all deadline arithmetic is on the Copenhagen date; the IANA zone, never a fixed +01:00.
 CPH: ZoneInfo = ZoneInfo("Europe/Copenhagen")
 
-ExtensionMode = Literal["chained", "r_plus_3"]
-PauseReason = Literal["identity", "access_scope"]
 
 # SPEC §1 labels. D-10(a): identity pauses only for requests under Arts. 15-21; D-11 excludes
 # Art. 22 (automated_decision), complaints, consent withdrawal and Arts. 13-14 questions.

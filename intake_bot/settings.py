@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from intake_bot.errors import ConfigError
+from intake_bot.types import Environment, ExtensionMode
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ MIN_SECRET_LENGTH = 32
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    environment: Literal["development", "production"]
+    environment: Environment
     data_dir: Path
     log_level: str
     company_name: str
@@ -78,7 +79,7 @@ class SecretSettings:
 
 @dataclass(frozen=True)
 class DeadlineSettings:
-    extension_mode: Literal["chained", "r_plus_3"]
+    extension_mode: ExtensionMode
     identity_request_working_days: int
     reminder_days: int
     close_after_reminder_days: int

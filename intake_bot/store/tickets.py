@@ -17,6 +17,7 @@ from intake_bot import deadlines, lifecycle
 from intake_bot.errors import InvalidTransition, NotFound
 from intake_bot.settings import DeadlineSettings
 from intake_bot.store.models import RefCounter, Ticket, TicketEvent, TicketPause, utcnow
+from intake_bot.types import PauseReason
 
 REF_PREFIX = "GDPR"
 
@@ -123,7 +124,7 @@ def refresh_deadlines(ticket: Ticket, rules: DeadlineSettings) -> None:
     by_established: dict[bool, list[deadlines.Pause]] = {True: [], False: []}
     for p in ticket.pauses:
         by_established[p.identity_established].append(deadlines.Pause(
-            reason=cast(deadlines.PauseReason, p.reason), reacts_to=p.reacts_to,
+            reason=cast(PauseReason, p.reason), reacts_to=p.reacts_to,
             sent_on=p.sent_on, replied_on=p.replied_on,
         ))
     credited = sum(
