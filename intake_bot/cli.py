@@ -65,6 +65,27 @@ def cmd_deadline(args: argparse.Namespace, settings: Settings) -> int:
     return status
 
 
+def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
+    from intake_bot.nlp.classify_cli import run_classify
+
+    return run_classify(args.model, sys.stdin, sys.stdout)
+
+
+def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from intake_bot.nlp.classifier import Classifier
+    from intake_bot.nlp.evaluate import evaluate, load_gold, plot_confusion, render
+
+    report = evaluate(Classifier(args.model), load_gold(args.data))
+    print(render(report))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if args.plot:
+        plot_confusion(report, args.plot)
+        print(f"\nconfusion matrix drawn to {args.plot}")
+    return 0
+
+
 def _print_summary(summary: Any) -> int:
     for err in summary.errors:
         print(str(err), file=sys.stderr)
@@ -201,6 +222,19 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add("serve", cmd_serve, "run SMTP intake, HTTP and the workers in one process")
+    from intake_bot.nlp.paths import DEFAULT_MODEL_DIR, DEFAULT_TEST_FILE
+
+    p = add("classify", cmd_classify,
+            "classify JSON Lines messages from stdin to stdout (SPEC §2)")
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR,
+                   help="folder with the trained pipelines (default: nlp_models/trained)")
+    p = add("evaluate", cmd_evaluate,
+            "evaluate the classifier on a labelled JSON Lines file")
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
+    p.add_argument("--data", type=Path, default=DEFAULT_TEST_FILE,
+                   help="labelled messages (default: the held-out test split)")
+    p.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    p.add_argument("--plot", type=Path, help="draw the subject-type confusion matrix (PNG)")
     p = add("deadline", cmd_deadline, "print the Art. 12(3) deadlines for receipt times")
     p.add_argument("received", nargs="+", metavar="RECEIVED",
                    help="ISO 8601 timestamp with offset, or a date (= 12:00 Copenhagen)")
