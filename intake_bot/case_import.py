@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -46,67 +47,67 @@ def _reader(
     raise InputError(str(path.name), "", "expected a .jsonl or .csv file")
 
 
-async def import_cases(
-    sessions: async_sessionmaker[AsyncSession], path: Path, cpr_key: bytes,
-    show_progress: bool = False,
+R = TypeVar("R", importer.CaseRecord, importer.ClientRecord)
+
+
+async def _import(
+    sessions: async_sessionmaker[AsyncSession],
+    path: Path,
+    kind: str,
+    validate: Callable[[int, Mapping[str, Any]], R],
+    key: Callable[[R], str],
+    upsert: Callable[[AsyncSession, Sequence[R], ImportSummary], Awaitable[None]],
+    show_progress: bool,
 ) -> ImportSummary:
-    """Import a case file (SPEC §4); each batch of good lines commits on its own."""
+    """Read, validate and upsert in batches; each batch of good lines commits on its own."""
     summary = ImportSummary()
-    batch: dict[str, importer.CaseRecord] = {}
+    batch: dict[str, R] = {}
 
     async def flush() -> None:
         if batch:
             async with sessions.begin() as sess:
-                await upsert_cases(sess, list(batch.values()), summary)
+                await upsert(sess, list(batch.values()), summary)
             batch.clear()
 
     with _progress(path, show_progress) as progress:
-        for line, obj in _reader(path, "cases", progress):
+        for line, obj in _reader(path, kind, progress):
             if isinstance(obj, InputError):
                 summary.errors.append(obj)
                 continue
             try:
-                record = importer.validate_case(line, obj, cpr_key)
+                record = validate(line, obj)
             except InputError as exc:
                 summary.errors.append(exc)
                 continue
-            # A case number seen twice in one file: the later line wins, in file order.
-            if record.case_number in batch or len(batch) >= BATCH_SIZE:
+            # The same key twice in one file: the later line wins, in file order.
+            if key(record) in batch or len(batch) >= BATCH_SIZE:
                 await flush()
-            batch[record.case_number] = record
+            batch[key(record)] = record
         await flush()
     summary.sort_errors()
-    log.info("case import finished: %s", summary.as_dict())
+    log.info("%s import finished: %s", kind, summary.as_dict())
     return summary
+
+
+async def import_cases(
+    sessions: async_sessionmaker[AsyncSession], path: Path, cpr_key: bytes,
+    show_progress: bool = False,
+) -> ImportSummary:
+    """Import a case file (SPEC §4), upserting by case number."""
+    return await _import(
+        sessions, path, "cases", lambda line, obj: importer.validate_case(line, obj, cpr_key),
+        lambda r: r.case_number, upsert_cases, show_progress,
+    )
 
 
 async def import_clients(
     sessions: async_sessionmaker[AsyncSession], path: Path, show_progress: bool = False
 ) -> ImportSummary:
-    """Import a client (seller) file (SPEC §4)."""
-    summary = ImportSummary()
-    records: dict[str, importer.ClientRecord] = {}
-    with _progress(path, show_progress) as progress:
-        for line, obj in _reader(path, "clients", progress):
-            if isinstance(obj, InputError):
-                summary.errors.append(obj)
-                continue
-            try:
-                record = importer.validate_client(line, obj)
-            except InputError as exc:
-                summary.errors.append(exc)
-                continue
-            if record.client_id in records:
-                async with sessions.begin() as sess:
-                    await upsert_clients(sess, list(records.values()), summary)
-                records.clear()
-            records[record.client_id] = record
-    if records:
-        async with sessions.begin() as sess:
-            await upsert_clients(sess, list(records.values()), summary)
-    summary.sort_errors()
-    log.info("client import finished: %s", summary.as_dict())
-    return summary
+    """Import a client (seller) file (SPEC §4), upserting by client id."""
+    return await _import(
+        sessions, path, "clients", importer.validate_client, lambda r: r.client_id,
+        upsert_clients, show_progress,
+    )
 
 
 async def load_demo_if_empty(

@@ -108,6 +108,14 @@ _STEM_LABELS: dict[str, tuple[str, ...]] = {
     s: tuple(label for label, stems in _WORD_STEMS.items() if s in stems) for s in _ALL_STEMS
 }
 _TOKEN = re.compile(r"[a-z0-9/]+")
+# A cue within this many words after a negation is marked as negated ("jeg klager IKKE",
+# "no complaint", "inte radera"): the models weigh `cue_neg_complaint` on its own.
+NEGATIONS = frozenset({
+    "ikke", "ik", "ikk", "ingen", "intet", "not", "no", "dont", "don", "doesnt", "isnt",
+    "never", "without", "inte", "icke", "ingen", "ikkje", "nicht", "kein", "keine", "keinen",
+    "ohne", "ei", "ala", "ilman",
+})
+NEGATION_SCOPE = 3
 FUZZY_MIN_LENGTH = 5
 FUZZY_CUTOFF = 84.0
 
@@ -116,6 +124,9 @@ FUZZY_CUTOFF = 84.0
 def _token_labels(token: str) -> tuple[str, ...]:
     """Labels whose stem the token starts with; failing that, a close typo of a stem."""
     hits = [s for s in _ALL_STEMS if token.startswith(s) and (len(s) >= 4 or token == s)]
+    if hits:  # the longest stem decides: "indsigelse" is an objection, not "indsig(t)"
+        longest = max(map(len, hits))
+        hits = [s for s in hits if len(s) == longest]
     if not hits and len(token) >= FUZZY_MIN_LENGTH:
         # Compare against the token's own length of each stem's start, so "oplysniger" meets
         # "oplysninger" and "slete" meets "slette", but short tokens never guess.
@@ -128,16 +139,27 @@ def _token_labels(token: str) -> tuple[str, ...]:
     return tuple(sorted({label for s in hits for label in _STEM_LABELS[s]}))
 
 
-def cue_labels(folded: str) -> list[str]:
-    """Cue labels found in folded text, in order of first appearance."""
+def cue_labels(folded: str, negation: bool = True) -> list[str]:
+    """Cue labels found in folded text, in order of first appearance; a cue right after a
+    negation comes out as ``neg_<label>``."""
     found: dict[str, None] = {}
     padded = f" {folded} "
     for label, phrases in _PHRASES.items():
-        if any(f" {p} " in padded or f" {p}" in padded for p in phrases):
+        if any(f" {p}" in padded for p in phrases):
             found[label] = None
-    for token in _TOKEN.findall(folded):
+    last_negation = -NEGATION_SCOPE - 1
+    tokens = _TOKEN.findall(folded)
+    for i, token in enumerate(tokens):
+        if negation and token in NEGATIONS:
+            last_negation = i
+            continue
+        # Before the cue ("jeg gør ikke indsigelse") or right after it ("jeg klager ikke").
+        negated = negation and (
+            i - last_negation <= NEGATION_SCOPE
+            or (i + 1 < len(tokens) and tokens[i + 1] in NEGATIONS)
+        )
         for label in _token_labels(token):
-            found[label] = None
+            found[f"neg_{label}" if negated else label] = None
     return list(found)
 
 

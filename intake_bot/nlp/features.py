@@ -15,8 +15,16 @@ def message_text(subject: str | None, body: str) -> str:
 
 
 def model_input(text: str) -> tuple[str, Prepared]:
-    """Folded core text plus cue tokens, and the split it came from."""
+    """Folded core text plus cue tokens, and the split it came from.
+
+    Cues found in the cut part (quoted or forwarded mail, signature) are added as ``ctx_…``
+    tokens for the kind of writer only: a quoted reminder says the writer is a debtor, but a
+    right named in our own quoted letter is not the writer's request.
+    """
     prepared = prepare(text)
     folded = fold(prepared.core[:MAX_MODEL_CHARS])
-    cues = cue_tokens(cue_labels(folded))
-    return (f"{folded} {cues}" if cues else folded), prepared
+    parts = [folded, cue_tokens(cue_labels(folded))]
+    if prepared.has_cut:
+        context = cue_labels(fold(prepared.cut[:MAX_MODEL_CHARS]), negation=False)
+        parts.append(" ".join(f"ctx_{c}" for c in context if c.startswith("subj_")))
+    return " ".join(p for p in parts if p), prepared

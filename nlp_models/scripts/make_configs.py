@@ -16,7 +16,7 @@ TASKS = {
 BOW = """[components.__COMPONENT__.model]
 @architectures = "spacy.TextCatBOW.v3"
 exclusive_classes = __EXCLUSIVE__
-length = 262144
+length = 131072
 ngram_size = 2
 no_output_layer = false
 nO = null
@@ -33,7 +33,7 @@ nO = null
 [components.__COMPONENT__.model.linear_model]
 @architectures = "spacy.TextCatBOW.v3"
 exclusive_classes = __EXCLUSIVE__
-length = 262144
+length = 131072
 ngram_size = 2
 no_output_layer = false
 

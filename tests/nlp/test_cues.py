@@ -28,3 +28,20 @@ def test_cue_found(text: str, label: str) -> None:
 def test_short_words_are_not_guessed() -> None:
     # Short everyday words do not fuzzily turn into cues.
     assert cue_labels(fold("hej med dig")) == []
+
+
+@pytest.mark.parametrize("text,label", [
+    ("jeg gør IKKE indsigelse", "neg_objection"),
+    ("jeg klager ikke", "neg_complaint"),
+    ("I do not object to anything", "neg_objection"),
+    ("bitte nicht löschen", "neg_erasure"),
+])
+def test_negated_cues_are_marked(text: str, label: str) -> None:
+    # A cue next to a negation is reported as negated, not as the request.
+    labels = cue_labels(fold(text))
+    assert label in labels and label.removeprefix("neg_") not in labels
+
+
+def test_longest_stem_wins() -> None:
+    # "indsigelse" (objection) is not read as a typo of "indsigt" (access).
+    assert cue_labels(fold("jeg gør indsigelse")) == ["objection"]
