@@ -80,6 +80,13 @@ def score(gold: Sequence[Gold], pred: Sequence[Classification]) -> dict[str, Any
         "language_accuracy": _acc(
             g.language == p.language for g, p in zip(gold, pred, strict=True)),
         "needs_review_rate": _acc(p.needs_review for p in pred),
+        # The flag is useful only if the unflagged messages are the reliable ones.
+        "exact_when_not_flagged": _acc(
+            g.rights == frozenset(p.rights) and g.subject_type == p.subject_type
+            for g, p in zip(gold, pred, strict=True) if not p.needs_review),
+        "exact_when_flagged": _acc(
+            g.rights == frozenset(p.rights) and g.subject_type == p.subject_type
+            for g, p in zip(gold, pred, strict=True) if p.needs_review),
         "rights_per_label": per_label,
         "subject_confusion": confusion,
     }
@@ -119,7 +126,9 @@ def render(report: Mapping[str, Any]) -> str:
         f"gdpr_related accuracy  {report['gdpr_related_accuracy']:.3f}",
         f"subject_type accuracy  {report['subject_type_accuracy']:.3f}",
         f"language accuracy      {report['language_accuracy']:.3f}",
-        f"needs_review rate      {report['needs_review_rate']:.3f}",
+        f"needs_review rate      {report['needs_review_rate']:.3f} (rights and subject both "
+        f"right: {report['exact_when_not_flagged']:.3f} unflagged, "
+        f"{report['exact_when_flagged']:.3f} flagged)",
         "", "subject-type confusion (rows: gold, columns: predicted)",
         " " * 20 + "".join(f"{s[:10]:>11}" for s in SUBJECT_TYPES),
     ]
