@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from intake_bot.case_import import load_demo_if_empty
-from intake_bot.keys import ENGINE, SESSIONS, SETTINGS
+from intake_bot.keys import CLASSIFIER, ENGINE, SESSIONS, SETTINGS
 from intake_bot.settings import Settings, resolve_secrets
 from intake_bot.store.engine import make_engine, make_sessions, upgrade
 from intake_bot.web.middleware import error_middleware
@@ -32,11 +33,28 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     await engine.dispose()
 
 
+async def classifier_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Load the trained pipelines once, off the event loop (about 2 s), when NLP is enabled."""
+    settings = app[SETTINGS].nlp
+    if not settings.enabled:
+        yield
+        return
+    from intake_bot.nlp.classifier import Classifier
+
+    loop = asyncio.get_running_loop()
+    classifier = await loop.run_in_executor(None, Classifier, settings.model_dir)
+    app[CLASSIFIER] = classifier
+    log.info("classifier loaded from %s", settings.model_dir)
+    yield
+    classifier.close()
+
+
 async def create_app(settings: Settings) -> web.Application:
     """Build the application; resources open and close through cleanup_ctx, in this order."""
     app = web.Application(middlewares=[error_middleware])
     app[SETTINGS] = resolve_secrets(settings)
     app.cleanup_ctx.append(store_ctx)
+    app.cleanup_ctx.append(classifier_ctx)
     app.cleanup_ctx.append(worker_ctx)
     setup_routes(app)
     return app

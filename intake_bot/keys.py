@@ -7,6 +7,7 @@ import asyncio
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from intake_bot.nlp.classifier import Classifier
 from intake_bot.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -14,3 +15,4 @@ ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 WAKE_WORKER = web.AppKey("wake_worker", asyncio.Event)
 WORKER_TASK = web.AppKey("worker_task", asyncio.Task[None])
+CLASSIFIER = web.AppKey("classifier", Classifier)

@@ -87,6 +87,12 @@ class DeadlineSettings:
 
 
 @dataclass(frozen=True)
+class NlpSettings:
+    enabled: bool
+    model_dir: Path
+
+
+@dataclass(frozen=True)
 class WorkerSettings:
     poll_interval: float
     batch_size: int
@@ -102,6 +108,7 @@ class Settings:
     demo: DemoSettings
     secrets: SecretSettings
     deadlines: DeadlineSettings
+    nlp: NlpSettings
     worker: WorkerSettings
 
     @property
@@ -227,9 +234,12 @@ def load_settings(
                 raise ConfigError(key, "missing")
             kwargs[f.name] = _coerce(key, values[f.name], hints[f.name])
         sections[section] = cls(**kwargs)
-    demo = sections["demo"]
-    if not demo.directory.is_absolute():  # shipped data: found from the checkout, not the cwd
+    # Shipped data (demo cases, trained models) is found from the checkout, not the cwd.
+    demo, nlp = sections["demo"], sections["nlp"]
+    if not demo.directory.is_absolute():
         sections["demo"] = dataclasses.replace(demo, directory=REPO_ROOT / demo.directory)
+    if not nlp.model_dir.is_absolute():
+        sections["nlp"] = dataclasses.replace(nlp, model_dir=REPO_ROOT / nlp.model_dir)
     settings = Settings(**sections)
     _validate(settings)
     return settings

@@ -102,6 +102,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "INTAKE_DEMO_DIRECTORY": str(REPO / "config" / "demo"),
             "INTAKE_HTTP_PORT": "0",
             "INTAKE_SMTP_PORT": "0",
+            "INTAKE_NLP_ENABLED": "false",  # tests that need the classifier turn it on
         }
         environ.update({f"INTAKE_{k.upper()}": str(v) for k, v in env.items()})
         return resolve_secrets(load_settings(None, environ))

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from intake_bot.app import create_app
-from intake_bot.keys import SESSIONS, WAKE_WORKER
+from intake_bot.keys import CLASSIFIER, SESSIONS, WAKE_WORKER
 from intake_bot.store.models import Case, CasePerson, Client
 from intake_bot.worker import JOBS
 from tests.conftest import PG_ADMIN_URL, admin_sql
@@ -142,3 +142,15 @@ def test_serve_on_the_embedded_default(tmp_path: Path) -> None:
     assert "NEVER run production" in err  # the generated dev secret is announced loudly
     assert (tmp_path / "var" / "intake.db").exists()
     assert "Traceback" not in err
+
+
+async def test_classifier_is_loaded_once_and_runs_off_the_loop(
+    aiohttp_client: AiohttpClient, make_settings: Callable[..., Any]
+) -> None:
+    # With NLP enabled the app holds one classifier; classify() answers without blocking.
+    client: TestClient[Any, Any] = await aiohttp_client(
+        await create_app(make_settings(nlp_enabled="true")))
+    classifier = client.app[CLASSIFIER]
+    result = await classifier.classify("Hej, slet venligst alle mine oplysninger. Mvh Jens")
+    assert "erasure" in result.rights and result.language == "da"
+    assert (await client.get("/healthz")).status == 200
