@@ -13,12 +13,13 @@ from spacy.language import Language
 
 from intake_bot.nlp.calibration import Calibration
 from intake_bot.nlp.entities import Entity, build_entity_pipeline, entities_of
-from intake_bot.nlp.features import model_input
+from intake_bot.nlp.features import EMPTY_TOKEN, model_input
 from intake_bot.nlp.labels import GDPR, LANGUAGES, RIGHTS, SUBJECT_TYPES
 from intake_bot.nlp.language import build_detector, combine, lingua_scores
 from intake_bot.nlp.paths import DEFAULT_MODEL_DIR
 
 BATCH_SIZE = 64
+DEFAULT_LANGUAGE = "da"  # the company's working language, for messages with no words
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class RawScores:
     cats: Mapping[str, float]
     language: Mapping[str, float]
     lingua: Mapping[str, float]
+    empty: bool = False  # no words at all (empty, blank, emoji only)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class Classifier:
                 cats=cats,
                 language={code: cats.get(f"lang_{code}", 0.0) for code in LANGUAGES},
                 lingua=lingua_scores(self.detector, prepared.core),
+                empty=doc.text == EMPTY_TOKEN,
             ))
         return out
 
@@ -107,6 +110,13 @@ class Classifier:
         return await loop.run_in_executor(self._executor, self.classify_text, text)
 
     def _decide(self, raw: RawScores, entities: tuple[Entity, ...]) -> Classification:
+        if raw.empty:
+            # Nothing to read: no labels are guessed, an agent looks at it.
+            return Classification(
+                rights=(), subject_type="unknown", gdpr_related=False,
+                language=DEFAULT_LANGUAGE, scores={}, needs_review=True, entities=entities,
+                review_reasons=("empty message",),
+            )
         cal = self.calibration
         low, high = cal.review_band
         probs = {label: cal.prob(label, raw.cats.get(label, 0.0)) for label in (*RIGHTS, GDPR)}

@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from intake_bot.nlp.classifier import Classifier
+from intake_bot.nlp.classifier import Classification, Classifier
 from intake_bot.nlp.features import message_text
 
 log = logging.getLogger(__name__)
 CHUNK = 256
 CHANNELS = ("email", "chat")
+UNCLASSIFIABLE = "the message could not be classified"
 
 
 def parse_line(line: str) -> tuple[Any, str | None, str | None]:
@@ -64,12 +65,32 @@ def run_classify(model: Path, stdin: TextIO, stdout: TextIO) -> int:
     for chunk in _chunks(stdin):
         parsed = [parse_line(line) for line in chunk]
         texts = [text for _, text, _ in parsed if text is not None]
-        results = iter(classifier.classify_many(texts)) if texts else iter(())
+        results = iter(_classify_chunk(classifier, texts))
         for ident, text, error in parsed:
-            if error is not None or text is None:
-                out: dict[str, Any] = {"id": ident, "error": error}
+            result = next(results) if text is not None else None
+            if error is not None or result is None:
+                out: dict[str, Any] = {"id": ident, "error": error or UNCLASSIFIABLE}
             else:
-                out = {"id": ident, **next(results).as_json()}
+                out = {"id": ident, **result.as_json()}
             stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
+
+
+def _classify_chunk(classifier: Classifier, texts: list[str]) -> list[Classification | None]:
+    """Classify a chunk in one batch; if the batch fails, line by line, so one text that
+    breaks the models costs only its own line (None), never the run."""
+    if not texts:
+        return []
+    try:
+        return list(classifier.classify_many(texts))
+    except Exception:
+        log.exception("batch classification failed; retrying line by line")
+    results: list[Classification | None] = []
+    for text in texts:
+        try:
+            results.append(classifier.classify_text(text))
+        except Exception as exc:
+            log.error("a message could not be classified (%s)", type(exc).__name__)
+            results.append(None)
+    return results

@@ -6,6 +6,7 @@ from intake_bot.nlp.cues import cue_labels, cue_tokens
 from intake_bot.nlp.textprep import Prepared, fold, prepare
 
 MAX_MODEL_CHARS = 4000  # the start of a very long letter carries the request
+EMPTY_TOKEN = "cue_empty_message"
 
 
 def message_text(subject: str | None, body: str) -> str:
@@ -27,4 +28,5 @@ def model_input(text: str) -> tuple[str, Prepared]:
     if prepared.has_cut:
         context = cue_labels(fold(prepared.cut[:MAX_MODEL_CHARS]), negation=False)
         parts.append(" ".join(f"ctx_{c}" for c in context if c.startswith("subj_")))
-    return " ".join(p for p in parts if p), prepared
+    # An empty or emoji-only message still needs one token: the models cannot read zero.
+    return " ".join(p for p in parts if p) or EMPTY_TOKEN, prepared

@@ -56,3 +56,15 @@ def test_missing_model_is_the_only_failure(tmp_path: Path) -> None:
     done = _run('{"id": "x", "body": "hej"}\n', "--model", str(tmp_path / "nothing"))
     assert done.returncode == 1 and done.stdout == ""
     assert "cannot load the model" in done.stderr
+
+
+def test_empty_and_emoji_only_messages_are_flagged_not_guessed() -> None:
+    # A message with no words gets no labels and goes to review, instead of crashing the model.
+    stdin = "\n".join(json.dumps({"id": i, "body": b}) for i, b in
+                      (("e", ""), ("w", "   \n "), ("x", "👍"))) + "\n"
+    done = _run(stdin)
+    assert done.returncode == 0, done.stderr
+    for line in done.stdout.splitlines():
+        out = json.loads(line)
+        assert out["rights"] == [] and out["gdpr_related"] is False
+        assert out["subject_type"] == "unknown" and out["needs_review"] is True
