@@ -15,12 +15,12 @@ from intake_bot.nlp.evaluate import evaluate, load_gold
 from intake_bot.nlp.paths import DEFAULT_MODEL_DIR, DEFAULT_TEST_FILE
 
 RIGHT_F1_FLOORS = {
-    "information": 0.65, "access": 0.72, "rectification": 0.75, "erasure": 0.75,
-    "restriction": 0.80, "portability": 0.90, "objection": 0.75, "automated_decision": 0.85,
-    "consent_withdrawal": 0.72, "complaint": 0.80,
+    "information": 0.75, "access": 0.80, "rectification": 0.80, "erasure": 0.80,
+    "restriction": 0.78, "portability": 0.95, "objection": 0.80, "automated_decision": 0.88,
+    "consent_withdrawal": 0.85, "complaint": 0.85,
 }
 OVERALL_FLOORS = {
-    "rights_macro_f1": 0.80, "subject_type_accuracy": 0.80, "gdpr_related_accuracy": 0.93,
+    "rights_macro_f1": 0.85, "subject_type_accuracy": 0.85, "gdpr_related_accuracy": 0.95,
     "language_accuracy": 0.98,
 }
 
