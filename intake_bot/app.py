@@ -15,6 +15,7 @@ from intake_bot.store.engine import make_engine, make_sessions, upgrade
 from intake_bot.web.middleware import error_middleware
 from intake_bot.web.routes import setup_routes
 from intake_bot.worker import worker_ctx
+from mail.server import smtp_listener
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ async def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = resolve_secrets(settings)
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(classifier_ctx)
-    app.cleanup_ctx.append(worker_ctx)
+    app.cleanup_ctx.append(worker_ctx)  # creates the wake event the SMTP handler sets
+    app.cleanup_ctx.append(smtp_listener)
     setup_routes(app)
     return app

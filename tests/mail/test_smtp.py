@@ -1,0 +1,105 @@
+"""The SMTP listener over real TCP with a real SMTP client, started by the production factory."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import aiosmtplib
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from intake_bot.app import create_app
+from intake_bot.keys import SESSIONS, SMTP_PORT
+from intake_bot.store.models import InboundMessage
+from tests.conftest import PG_ADMIN_URL, admin_sql
+
+AiohttpClient = Callable[[web.Application], Any]
+GDPR = "gdpr@alektumgroup.dk"
+MAIL = (
+    b"From: Jens <jens@example.dk>\r\nTo: gdpr@alektumgroup.dk\r\nSubject: Indsigt\r\n"
+    b"Message-ID: <m1@example.dk>\r\n\r\nHej, send mig mine oplysninger.\r\n"
+)
+
+
+async def _send(port: int, message: bytes, rcpt: str = GDPR) -> aiosmtplib.SMTPResponse:
+    errors, response = await aiosmtplib.send(
+        message, sender="jens@example.dk", recipients=[rcpt], hostname="127.0.0.1", port=port,
+        timeout=30)
+    assert not errors
+    return aiosmtplib.SMTPResponse(250, response)
+
+
+async def _rows(client: TestClient[Any, Any]) -> list[InboundMessage]:
+    async with client.app[SESSIONS]() as sess:
+        return list((await sess.execute(select(InboundMessage))).scalars())
+
+
+@pytest.fixture
+async def client(aiohttp_client: AiohttpClient, make_settings: Callable[..., Any]
+                 ) -> TestClient[Any, Any]:
+    return await aiohttp_client(await create_app(make_settings(smtp_max_bytes="100000")))
+
+
+async def test_250_after_the_raw_bytes_are_stored(client: TestClient[Any, Any]) -> None:
+    # A mail to the GDPR address is stored byte for byte with its envelope before the 250.
+    response = await _send(client.app[SMTP_PORT], MAIL, rcpt="GDPR@AlektumGroup.dk")
+    assert response.message.startswith("2.0.0 Ok: queued as ")
+    rows = await _rows(client)
+    assert len(rows) == 1 and rows[0].raw == MAIL and rows[0].status == "received"
+    assert rows[0].envelope_from == "jens@example.dk"
+    assert rows[0].envelope_to == ["GDPR@AlektumGroup.dk"]
+    assert response.message.endswith(str(rows[0].id))
+
+
+async def test_unknown_recipient_is_550_and_nothing_is_stored(
+    client: TestClient[Any, Any],
+) -> None:
+    # Any address but the configured ones is refused at RCPT with 550 5.1.1: no relaying.
+    with pytest.raises(aiosmtplib.SMTPRecipientsRefused) as err:
+        await aiosmtplib.send(MAIL, sender="a@example.dk", recipients=["someone@else.dk"],
+                              hostname="127.0.0.1", port=client.app[SMTP_PORT])
+    assert err.value.recipients[0].code == 550
+    assert "5.1.1" in err.value.recipients[0].message
+    assert await _rows(client) == []
+
+
+async def test_too_big_is_552(client: TestClient[Any, Any]) -> None:
+    # A message over smtp.max_bytes is refused with 552 and not stored.
+    big = MAIL + b"x" * 200_000 + b"\r\n"
+    with pytest.raises(aiosmtplib.SMTPResponseException) as err:
+        await _send(client.app[SMTP_PORT], big)
+    assert err.value.code == 552
+    assert await _rows(client) == []
+
+
+async def test_long_lines_and_8bit_are_accepted(client: TestClient[Any, Any]) -> None:
+    # Lines far beyond 1,000 octets and raw UTF-8 bytes arrive intact.
+    body = ("Slet mine oplysninger, tak. Søren Ærø " * 200).encode()
+    message = MAIL.replace(b"Hej, send mig mine oplysninger.", body)
+    await _send(client.app[SMTP_PORT], message)
+    assert (await _rows(client))[0].raw == message
+
+
+async def test_store_down_is_451_and_nothing_stored(
+    aiohttp_client: AiohttpClient, make_settings: Callable[..., Any]
+) -> None:
+    # When the database is gone the sender gets 451 4.3.0 (retry later), never a 5xx.
+    name = f"intake_test_smtp_{uuid.uuid4().hex[:8]}"
+    await admin_sql(f'CREATE DATABASE "{name}"')
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        client: TestClient[Any, Any] = await aiohttp_client(
+            await create_app(make_settings(database_url=url)))
+    finally:
+        await admin_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+        await admin_sql(f'DROP DATABASE IF EXISTS "{name}"')
+    with pytest.raises(aiosmtplib.SMTPResponseException) as err:
+        await _send(client.app[SMTP_PORT], MAIL)
+    assert err.value.code == 451 and "4.3.0" in err.value.message
+    assert "Traceback" not in err.value.message
