@@ -48,6 +48,7 @@ class SmtpSettings:
     addresses: list[str]
     aliases: list[str]
     max_bytes: int
+    max_connections_per_peer: int
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,8 @@ def _validate(s: Settings) -> None:
     for addr in [*s.smtp.addresses, *s.smtp.aliases]:
         if addr.count("@") != 1:
             raise ConfigError("smtp.addresses", "each address needs exactly one @")
+    if s.smtp.max_connections_per_peer < 1:
+        raise ConfigError("smtp.max_connections_per_peer", "must be at least 1")
     if s.smtp.max_bytes < 1024:
         raise ConfigError("smtp.max_bytes", "must be at least 1024")
     if s.database.pool_size < 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -103,3 +104,29 @@ async def test_store_down_is_451_and_nothing_stored(
         await _send(client.app[SMTP_PORT], MAIL)
     assert err.value.code == 451 and "4.3.0" in err.value.message
     assert "Traceback" not in err.value.message
+
+
+async def test_connections_per_peer_are_limited(
+    aiohttp_client: AiohttpClient, make_settings: Callable[..., Any]
+) -> None:
+    # A client holding smtp.max_connections_per_peer connections gets 421 for one more,
+    # and can connect again once one is closed.
+    client: TestClient[Any, Any] = await aiohttp_client(
+        await create_app(make_settings(smtp_max_connections_per_peer="2")))
+    port = client.app[SMTP_PORT]
+    held = [aiosmtplib.SMTP(hostname="127.0.0.1", port=port) for _ in range(2)]
+    for smtp in held:
+        await smtp.connect()
+    extra = aiosmtplib.SMTP(hostname="127.0.0.1", port=port)
+    with pytest.raises(aiosmtplib.SMTPConnectResponseError) as err:
+        await extra.connect()
+    assert err.value.code == 421
+    await held[0].quit()
+    for _ in range(40):  # the server frees the slot when it sees the close
+        try:
+            await _send(port, MAIL)
+            break
+        except aiosmtplib.SMTPConnectResponseError:
+            await asyncio.sleep(0.05)
+    await held[1].quit()
+    assert len(await _rows(client)) == 1
