@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from stdnum.dk import cvr as stdnum_cvr
+
 from intake_bot import normalize
 from intake_bot.errors import InputError
 
@@ -386,8 +388,6 @@ def validate_case(line: int, obj: Mapping[str, Any], cpr_key: bytes) -> CaseReco
 
 def validate_client(line: int, obj: Mapping[str, Any]) -> ClientRecord:
     """A SPEC §4 client object as a normalised record, or InputError naming line and field."""
-    from stdnum.dk import cvr as stdnum_cvr
-
     f = _Fields(line, obj)
     cvr = f.text("cvr", max_length=16)
     if cvr is not None:

@@ -6,7 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,24 +36,44 @@ async def admin_sql(sql: str) -> None:
         await engine.dispose()
 
 
-@contextmanager
-def pg_database() -> Iterator[str]:
-    """Create a fresh PostgreSQL database for the caller, yield its URL, then drop it."""
+async def _create_database() -> tuple[str, str]:
+    """Create a database with a fresh name; return (name, URL). Fails, never skips, on CI."""
     name = f"intake_test_{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
+        await admin_sql(f'CREATE DATABASE "{name}"')
     except Exception as exc:  # pragma: no cover - the machine and CI have PostgreSQL
         if os.environ.get("INTAKE_TEST_SKIP_POSTGRES") == "1" and not os.environ.get("CI"):
             pytest.skip("PostgreSQL not reachable and INTAKE_TEST_SKIP_POSTGRES=1")
         pytest.fail(f"PostgreSQL at {make_url(PG_ADMIN_URL).host} is not reachable: {exc}")
+    return name, make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_database(name: str) -> None:
+    """Drop a test database, first ending the connections still open on it."""
+    await admin_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+    await admin_sql(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@contextmanager
+def pg_database() -> Iterator[str]:
+    """Create a fresh PostgreSQL database for the caller, yield its URL, then drop it."""
+    name, url = asyncio.run(_create_database())
     try:
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        asyncio.run(admin_sql(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-        ))
-        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}"'))
+        asyncio.run(_drop_database(name))
+
+
+@asynccontextmanager
+async def temporary_database() -> AsyncIterator[str]:
+    """The same inside a running event loop; the database is gone once the block ends, which
+    is how tests take the store away from a running service."""
+    name, url = await _create_database()
+    try:
+        yield url
+    finally:
+        await _drop_database(name)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,12 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from intake_bot.app import create_app
 from intake_bot.keys import CLASSIFIER, SESSIONS, WAKE_WORKER
 from intake_bot.store.models import Case, CasePerson, Client
 from intake_bot.worker import JOBS
-from tests.conftest import PG_ADMIN_URL, admin_sql
+from tests.conftest import temporary_database
 
 AiohttpClient = Callable[[web.Application], Any]
 
@@ -51,17 +49,10 @@ async def test_healthz_503_when_store_does_not_answer(
     aiohttp_client: AiohttpClient, make_settings: Callable[..., Any]
 ) -> None:
     # When the PostgreSQL database goes away under a running service, /healthz says 503.
-    name = f"intake_test_gone_{uuid.uuid4().hex[:8]}"
-    await admin_sql(f'CREATE DATABASE "{name}"')
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    async with temporary_database() as url:
         client: TestClient[Any, Any] = await aiohttp_client(
             await create_app(make_settings(database_url=url, database_health_timeout="2")))
         assert (await client.get("/healthz")).status == 200
-    finally:
-        await admin_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                     f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
-        await admin_sql(f'DROP DATABASE IF EXISTS "{name}"')
     resp = await client.get("/healthz")
     assert resp.status == 503
     assert await resp.json() == {"status": "unavailable"}

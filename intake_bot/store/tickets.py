@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -202,6 +202,3 @@ async def events_of(sess: AsyncSession, ticket: Ticket) -> Sequence[TicketEvent]
     stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
     return (await sess.execute(stmt)).scalars().all()
 
-
-async def count_tickets(sess: AsyncSession) -> int:
-    return int((await sess.execute(select(func.count(Ticket.id)))).scalar_one())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -12,12 +11,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from intake_bot.app import create_app
 from intake_bot.keys import SESSIONS, SMTP_PORT
 from intake_bot.store.models import InboundMessage
-from tests.conftest import PG_ADMIN_URL, admin_sql
+from tests.conftest import temporary_database
 
 AiohttpClient = Callable[[web.Application], Any]
 GDPR = "gdpr@alektumgroup.dk"
@@ -90,16 +88,9 @@ async def test_store_down_is_451_and_nothing_stored(
     aiohttp_client: AiohttpClient, make_settings: Callable[..., Any]
 ) -> None:
     # When the database is gone the sender gets 451 4.3.0 (retry later), never a 5xx.
-    name = f"intake_test_smtp_{uuid.uuid4().hex[:8]}"
-    await admin_sql(f'CREATE DATABASE "{name}"')
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    async with temporary_database() as url:
         client: TestClient[Any, Any] = await aiohttp_client(
             await create_app(make_settings(database_url=url)))
-    finally:
-        await admin_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
-        await admin_sql(f'DROP DATABASE IF EXISTS "{name}"')
     with pytest.raises(aiosmtplib.SMTPResponseException) as err:
         await _send(client.app[SMTP_PORT], MAIL)
     assert err.value.code == 451 and "4.3.0" in err.value.message
