@@ -9,13 +9,18 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from intake_bot.case_import import load_demo_if_empty
-from intake_bot.keys import CLASSIFIER, ENGINE, SESSIONS, SETTINGS
+from intake_bot.intake import process_inbound
+from intake_bot.keys import CLASSIFIER, ENGINE, SEALER, SESSIONS, SETTINGS, TEMPLATES
+from intake_bot.replies import Templates
+from intake_bot.sealing import Sealer
 from intake_bot.settings import Settings, resolve_secrets
 from intake_bot.store.engine import make_engine, make_sessions, upgrade
 from intake_bot.web.middleware import error_middleware
 from intake_bot.web.routes import setup_routes
-from intake_bot.worker import worker_ctx
+from intake_bot.worker import JOBS, worker_ctx
+from mail.outgoing import send_outbox
 from mail.server import smtp_listener
+from mail.sink import relay_sink
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +58,13 @@ async def classifier_ctx(app: web.Application) -> AsyncIterator[None]:
 async def create_app(settings: Settings) -> web.Application:
     """Build the application; resources open and close through cleanup_ctx, in this order."""
     app = web.Application(middlewares=[error_middleware])
-    app[SETTINGS] = resolve_secrets(settings)
+    app[SETTINGS] = settings = resolve_secrets(settings)
+    app[SEALER] = Sealer(settings.cpr_key())
+    app[TEMPLATES] = Templates(settings.replies.templates, settings.replies.default_language)
+    app[JOBS] = (process_inbound, send_outbox)
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(classifier_ctx)
+    app.cleanup_ctx.append(relay_sink)  # before the worker, which sends to it
     app.cleanup_ctx.append(worker_ctx)  # creates the wake event the SMTP handler sets
     app.cleanup_ctx.append(smtp_listener)
     setup_routes(app)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake_bot import __version__, deadlines, serialize
-from intake_bot.errors import ConfigError, InputError, NotFound
+from intake_bot.errors import ConfigError, InputError, InvalidTransition, NotFound
 from intake_bot.logs import setup_logging
 from intake_bot.settings import Settings, load_settings, resolve_secrets
 
@@ -190,6 +190,50 @@ def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_store(settings, work))
 
 
+def cmd_inbound_list(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions() as sess:
+            rows = await serialize.inbound_list(sess, args.status)
+        if args.json:
+            _dump(rows)
+        else:
+            print(serialize.table(rows, ("id", "status", "reason", "error", "ticket_id",
+                                         "received_at")))
+        return 0
+
+    return asyncio.run(_with_store(settings, work))
+
+
+def cmd_inbound_show(args: argparse.Namespace, settings: Settings) -> int:
+    from intake_bot.sealing import Sealer
+    from intake_bot.store.models import InboundMessage
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions() as sess:
+            row = await sess.get(InboundMessage, args.id)
+            if row is None:
+                raise NotFound(f"no inbound message {args.id}")
+            if args.raw:  # the original bytes, e.g. to look at a quarantined mail
+                sys.stdout.buffer.write(Sealer(settings.cpr_key()).open(row.raw))
+                return 0
+            _dump({**serialize.inbound_json(row), "text": row.text})
+        return 0
+
+    return asyncio.run(_with_store(resolve_secrets(settings), work))
+
+
+def cmd_inbound_reprocess(args: argparse.Namespace, settings: Settings) -> int:
+    from intake_bot.store.inbound import requeue
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions.begin() as sess:
+            await requeue(sess, args.id)
+        print(f"inbound {args.id} is queued again; the running service picks it up")
+        return 0
+
+    return asyncio.run(_with_store(settings, work))
+
+
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions() as sess:
@@ -271,6 +315,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("list", cmd_outbox_list, "queued and sent outgoing mail", group)
     p.add_argument("--json", action="store_true")
 
+    group = sub.add_parser("inbound", help="stored inbound messages").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = add("list", cmd_inbound_list, "inbound messages, newest first", group)
+    p.add_argument("--status", help="e.g. quarantined")
+    p.add_argument("--json", action="store_true")
+    p = add("show", cmd_inbound_show, "one inbound message (CPR-masked text)", group)
+    p.add_argument("id", type=int)
+    p.add_argument("--raw", action="store_true", help="write the original bytes to stdout")
+    p = add("reprocess", cmd_inbound_reprocess,
+            "send a quarantined message through the pipeline again", group)
+    p.add_argument("id", type=int)
+
     p = add("stats", cmd_stats, "reconciliation counts of accepted messages (SPEC §5)")
     p.add_argument("--json", action="store_true")
     return parser
@@ -290,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"intake-bot: configuration error: {exc}", file=sys.stderr)
         return 2
-    except (InputError, NotFound) as exc:
+    except (InputError, NotFound, InvalidTransition) as exc:
         print(f"intake-bot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

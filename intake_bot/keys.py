@@ -8,6 +8,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from intake_bot.nlp.classifier import Classifier
+from intake_bot.replies import Templates
+from intake_bot.sealing import Sealer
 from intake_bot.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -17,3 +19,6 @@ WAKE_WORKER = web.AppKey("wake_worker", asyncio.Event)
 WORKER_TASK = web.AppKey("worker_task", asyncio.Task[None])
 CLASSIFIER = web.AppKey("classifier", Classifier)
 SMTP_PORT = web.AppKey("smtp_port", int)
+RELAY_PORT = web.AppKey("relay_port", int)
+SEALER = web.AppKey("sealer", Sealer)
+TEMPLATES = web.AppKey("templates", Templates)

@@ -56,7 +56,8 @@ async def ticket_detail(sess: AsyncSession, t: Ticket) -> dict[str, Any]:
     )).scalars().all()
     messages = [
         {"id": f"in-{m.id}", "direction": "in", "received_at": _iso(m.received_at),
-         "subject": None, "text": None, "status": m.status}
+         "subject": m.subject, "text": m.text, "status": m.status,
+         "disposition": m.disposition_reason, "attachments": m.attachments, "notes": m.notes}
         for m in inbound
     ] + [
         {"id": f"out-{m.id}", "direction": "out", "received_at": _iso(m.created_at),
@@ -78,6 +79,25 @@ async def ticket_detail(sess: AsyncSession, t: Ticket) -> dict[str, Any]:
 
 def event_json(e: TicketEvent) -> dict[str, Any]:
     return {"at": _iso(e.at), "actor": e.actor, "action": e.action, "details": e.details}
+
+
+def inbound_json(m: InboundMessage) -> dict[str, Any]:
+    """A stored inbound message for the operator (text is CPR-masked; raw stays sealed)."""
+    return {"id": m.id, "channel": m.channel, "status": m.status,
+            "received_at": _iso(m.received_at), "processed_at": _iso(m.processed_at),
+            "attempts": m.attempts, "error": m.error, "reason": m.disposition_reason,
+            "ticket_id": m.ticket_id, "message_id": m.message_id, "sender": m.sender,
+            "subject": m.subject, "size": len(m.raw), "attachments": m.attachments,
+            "notes": m.notes}
+
+
+async def inbound_list(
+    sess: AsyncSession, status: str | None = None, limit: int = 500
+) -> list[dict[str, Any]]:
+    stmt = select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(InboundMessage.status == status)
+    return [inbound_json(m) for m in (await sess.execute(stmt)).scalars()]
 
 
 def outbox_json(m: OutboxMessage, ref: str | None) -> dict[str, Any]:

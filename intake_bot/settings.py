@@ -49,6 +49,8 @@ class SmtpSettings:
     aliases: list[str]
     max_bytes: int
     max_connections_per_peer: int
+    tls_cert: str
+    tls_key: str
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,12 @@ class RelaySettings:
     host: str
     port: int
     sender: str
+    sink: bool
+    sink_dir: Path
+    message_id_domain: str
+    timeout: float
+    max_attempts: int
+    retry_base: float
 
 
 @dataclass(frozen=True)
@@ -95,8 +103,19 @@ class NlpSettings:
 
 @dataclass(frozen=True)
 class WorkerSettings:
+    enabled: bool
     poll_interval: float
     batch_size: int
+    max_attempts: int
+    retry_delay: float
+    claim_timeout: float
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplySettings:
+    templates: Path
+    ack_limit_per_hour: int
+    default_language: str
 
 
 @dataclass(frozen=True)
@@ -111,6 +130,7 @@ class Settings:
     deadlines: DeadlineSettings
     nlp: NlpSettings
     worker: WorkerSettings
+    replies: ReplySettings
 
     @property
     def is_sqlite(self) -> bool:
@@ -241,6 +261,9 @@ def load_settings(
         sections["demo"] = dataclasses.replace(demo, directory=REPO_ROOT / demo.directory)
     if not nlp.model_dir.is_absolute():
         sections["nlp"] = dataclasses.replace(nlp, model_dir=REPO_ROOT / nlp.model_dir)
+    replies = sections["replies"]
+    if not replies.templates.is_absolute():
+        sections["replies"] = dataclasses.replace(replies, templates=REPO_ROOT / replies.templates)
     settings = Settings(**sections)
     _validate(settings)
     return settings
@@ -270,6 +293,14 @@ def _validate(s: Settings) -> None:
         raise ConfigError("worker.batch_size", "must be at least 1")
     if s.worker.poll_interval <= 0:
         raise ConfigError("worker.poll_interval", "must be positive")
+    if bool(s.smtp.tls_cert) != bool(s.smtp.tls_key):
+        raise ConfigError("smtp.tls_cert", "STARTTLS needs both smtp.tls_cert and smtp.tls_key")
+    for key, value in (("worker.max_attempts", s.worker.max_attempts),
+                       ("relay.max_attempts", s.relay.max_attempts)):
+        if value < 1:
+            raise ConfigError(key, "must be at least 1")
+    if s.replies.ack_limit_per_hour < 0:
+        raise ConfigError("replies.ack_limit_per_hour", "must not be negative")
     if s.service.log_level.upper() not in logging.getLevelNamesMapping():
         raise ConfigError("service.log_level", "not a logging level")
 

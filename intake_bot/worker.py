@@ -49,6 +49,9 @@ async def run_forever(app: web.Application) -> None:
 async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: start the worker task with the app, cancel it on shutdown."""
     app[WAKE_WORKER] = asyncio.Event()
+    if not app[SETTINGS].worker.enabled:
+        yield
+        return
     task = asyncio.create_task(run_forever(app), name="intake-worker")
     app[WORKER_TASK] = task
     yield

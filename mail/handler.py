@@ -16,6 +16,7 @@ from pathlib import Path
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from intake_bot.sealing import Sealer
 from intake_bot.store.models import InboundMessage
 from mail import replies
 
@@ -34,10 +35,12 @@ class IntakeHandler:
         addresses: Iterable[str],
         max_bytes: int,
         data_dir: Path,
+        sealer: Sealer,
     ) -> None:
         self.sessions = sessions
         self.wake = wake
         self.addresses = {a.strip().lower() for a in addresses}
+        self.sealer = sealer
         self.max_bytes = max_bytes
         self.data_dir = data_dir
 
@@ -57,7 +60,7 @@ class IntakeHandler:
         self, server: SMTP, session: Session, envelope: Envelope, address: str,
         rcpt_options: list[str],
     ) -> str:
-        if address.strip().lower() not in self.addresses:
+        if base_address(address) not in self.addresses:
             return replies.NO_SUCH_USER
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
@@ -71,7 +74,8 @@ class IntakeHandler:
         try:
             async with self.sessions.begin() as sess:
                 row = InboundMessage(
-                    channel="email", raw=raw, raw_sha256=hashlib.sha256(raw).hexdigest(),
+                    channel="email", raw=self.sealer.seal(raw),
+                    raw_sha256=hashlib.sha256(raw).hexdigest(),
                     envelope_from=envelope.mail_from, envelope_to=list(envelope.rcpt_tos),
                     peer=peer, status="received",
                 )
@@ -89,6 +93,13 @@ class IntakeHandler:
         # Without this aiosmtpd answers a permanent 500 with the exception text (MAIL.md §3.5).
         log.error("SMTP session error %s; answered 451", type(error).__name__)
         return replies.TRY_LATER
+
+
+def base_address(address: str) -> str:
+    """The address without a +detail (gdpr+k3x9@ is gdpr@ with a ticket's reply token),
+    lower-cased for comparison."""
+    local, at, domain = address.strip().lower().rpartition("@")
+    return f"{local.partition('+')[0]}{at}{domain}"
 
 
 def _free_bytes(path: Path) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections import Counter
 from collections.abc import AsyncIterator
 from functools import partial
@@ -12,7 +13,9 @@ from typing import Any
 from aiohttp import web
 from aiosmtpd.smtp import SMTP
 
-from intake_bot.keys import SESSIONS, SETTINGS, SMTP_PORT, WAKE_WORKER
+from intake_bot.errors import ConfigError
+from intake_bot.keys import SEALER, SESSIONS, SETTINGS, SMTP_PORT, WAKE_WORKER
+from intake_bot.settings import SmtpSettings
 from mail import replies
 from mail.handler import IntakeHandler
 
@@ -54,17 +57,30 @@ class IntakeSMTP(SMTP):
             super().connection_lost(error)
 
 
+def _tls_context(cfg: SmtpSettings) -> ssl.SSLContext | None:
+    """STARTTLS is offered when a certificate is configured (optional: many intakes sit behind
+    a Postfix that terminates TLS); plain SMTP stays allowed for senders without TLS."""
+    if not cfg.tls_cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(cfg.tls_cert, cfg.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError("smtp.tls_cert", f"cannot load certificate and key ({exc})") from None
+    return context
+
+
 async def smtp_listener(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: listen for SMTP while the app runs."""
     cfg = app[SETTINGS].smtp
     handler = IntakeHandler(
         app[SESSIONS], app[WAKE_WORKER], [*cfg.addresses, *cfg.aliases], cfg.max_bytes,
-        app[SETTINGS].service.data_dir,
+        app[SETTINGS].service.data_dir, app[SEALER],
     )
     factory = partial(
         IntakeSMTP, handler, hostname=cfg.hostname, data_size_limit=cfg.max_bytes,
         decode_data=False, enable_SMTPUTF8=True, peer_counts=Counter(),
-        per_peer_limit=cfg.max_connections_per_peer,
+        per_peer_limit=cfg.max_connections_per_peer, tls_context=_tls_context(cfg),
     )
     server = await asyncio.get_running_loop().create_server(factory, cfg.host, cfg.port)
     app[SMTP_PORT] = server.sockets[0].getsockname()[1]

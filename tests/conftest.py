@@ -122,6 +122,8 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "INTAKE_DEMO_DIRECTORY": str(REPO / "config" / "demo"),
             "INTAKE_HTTP_PORT": "0",
             "INTAKE_SMTP_PORT": "0",
+            "INTAKE_RELAY_PORT": "0",
+            "INTAKE_RELAY_SINK_DIR": str(tmp_path / "var" / "sink"),
             "INTAKE_NLP_ENABLED": "false",  # tests that need the classifier turn it on
         }
         environ.update({f"INTAKE_{k.upper()}": str(v) for k, v in env.items()})

@@ -192,6 +192,19 @@ class InboundMessage(Base):
         ForeignKey("tickets.id", ondelete="SET NULL"), index=True
     )
     processed_at: Mapped[datetime | None] = mapped_column()
+    # When a worker took it up; a claim older than worker.claim_timeout was a crash (retaken).
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    # Filled in by the worker from the parsed message. Text is kept with CPR numbers masked;
+    # the full original is only in `raw` (sealed, see intake_bot/sealing.py).
+    subject: Mapped[str | None] = mapped_column(String(998))
+    sender: Mapped[str | None] = mapped_column(String(254), index=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    notes: Mapped[list[str]] = mapped_column(default=list)
+    content_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Why it was handled as auto-mail, or which thread rule matched ("auto:dsn", "thread:ref").
+    disposition_reason: Mapped[str | None] = mapped_column(String(64))
 
 
 class RefCounter(Base):
@@ -231,7 +244,10 @@ class Ticket(Base):
         ForeignKey("case_persons.id", ondelete="SET NULL")
     )
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
-    requester_email: Mapped[str | None] = mapped_column(String(254))
+    requester_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    # Secret per ticket: replies to gdpr+<token>@ and mails quoting it find the ticket.
+    reply_token: Mapped[str | None] = mapped_column(String(32), unique=True)
+    subject: Mapped[str | None] = mapped_column(String(998))
     received_at: Mapped[datetime] = mapped_column()
     received_local_date: Mapped[date] = mapped_column(Date)
     due: Mapped[date] = mapped_column(Date)
@@ -339,3 +355,16 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(500))
+    claimed_at: Mapped[datetime | None] = mapped_column()
+
+
+class MailKey(Base):
+    """The content key of every mail that opened or joined a ticket: a second delivery of the
+    same mail (MTA retry, a copy to a second intake address) finds its ticket here. The primary
+    key makes two workers racing on copies of one mail collide instead of opening two tickets."""
+
+    __tablename__ = "mail_keys"
+
+    content_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id", ondelete="CASCADE"))

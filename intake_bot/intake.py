@@ -1,0 +1,172 @@
+"""Worker job: take stored inbound messages through the pipeline, crash-safe and at least once.
+
+A message is claimed (status `processing`, attempts + 1) in a short transaction of its own, then
+processed in a second transaction that writes the ticket, the replies and the message's final
+status together. A crash in between leaves the claim, which expires after
+`worker.claim_timeout` and is taken up again; the final update is fenced on the attempt number,
+so a slow worker whose claim was retaken cannot write twice. A message that fails
+`worker.max_attempts` times is quarantined for an agent with its raw bytes (MAIL.md §3.4).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from intake_bot import pipeline
+from intake_bot.keys import CLASSIFIER, SEALER, SESSIONS, SETTINGS, TEMPLATES
+from intake_bot.settings import WorkerSettings
+from intake_bot.store.models import InboundMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class LostClaim(Exception):
+    """Another worker retook this message while we processed it; our work is rolled back."""
+
+
+async def process_inbound(app: web.Application) -> int:
+    """Process up to worker.batch_size waiting messages; returns how many were taken."""
+    settings, sessions = app[SETTINGS], app[SESSIONS]
+    now = utcnow()
+    ids = await _waiting(sessions, settings.worker, now)
+    taken = 0
+    for inbound_id in ids:
+        attempt = await _claim(sessions, inbound_id, settings.worker, utcnow())
+        if attempt is None:
+            continue
+        taken += 1
+        if attempt > settings.worker.max_attempts:
+            await _quarantine(sessions, inbound_id, "gave_up: too many failed attempts")
+            continue
+        await _process(app, inbound_id, attempt)
+    return taken
+
+
+def _ready(worker: WorkerSettings, now: datetime) -> Any:
+    """Waiting and not resting after a failure, or claimed by a worker that has gone away."""
+    retry = now - timedelta(seconds=worker.retry_delay)
+    stale = now - timedelta(seconds=worker.claim_timeout)
+    return or_(
+        (InboundMessage.status == "received")
+        & (InboundMessage.claimed_at.is_(None) | (InboundMessage.claimed_at <= retry)),
+        (InboundMessage.status == "processing") & (InboundMessage.claimed_at <= stale),
+    )
+
+
+async def _waiting(
+    sessions: async_sessionmaker[AsyncSession], worker: WorkerSettings, now: datetime
+) -> list[int]:
+    async with sessions() as sess:
+        rows = await sess.execute(
+            select(InboundMessage.id).where(_ready(worker, now))
+            .order_by(InboundMessage.id).limit(worker.batch_size)
+        )
+        return list(rows.scalars().all())
+
+
+async def _claim(
+    sessions: async_sessionmaker[AsyncSession], inbound_id: int, worker: WorkerSettings,
+    now: datetime,
+) -> int | None:
+    """Mark the message as ours; returns the attempt number, or None if someone else has it."""
+    async with sessions.begin() as sess:
+        result = await sess.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id == inbound_id, _ready(worker, now))
+            .values(status="processing", claimed_at=now, attempts=InboundMessage.attempts + 1)
+            .returning(InboundMessage.attempts)
+        )
+        return result.scalar_one_or_none()
+
+
+async def _process(app: web.Application, inbound_id: int, attempt: int) -> None:
+    settings, sessions = app[SETTINGS], app[SESSIONS]
+    try:
+        async with sessions.begin() as sess:
+            row = await sess.get(InboundMessage, inbound_id)
+            if row is None:
+                return
+            item = pipeline.Intake(
+                inbound_id=row.id, channel=row.channel, received_at=row.received_at,
+                raw=app[SEALER].open(row.raw), recipients=tuple(row.envelope_to),
+            )
+            ctx = pipeline.StepContext(sess, settings, app.get(CLASSIFIER), app[TEMPLATES])
+            await pipeline.run(ctx, item)
+            await _finish(sess, item, attempt)
+        log.info("inbound %d: %s (%s)%s", inbound_id, item.disposition, item.reason,
+                 f" ticket {item.ticket.ref}" if item.ticket else "")
+    except Exception as exc:
+        step = exc.step if isinstance(exc, pipeline.StepFailed) else "worker"
+        cause = exc.__cause__ if isinstance(exc, pipeline.StepFailed) else exc
+        reason = f"{step}: {type(cause).__name__}"
+        if not isinstance(exc, pipeline.StepFailed):
+            log.exception("inbound %d: processing failed", inbound_id)
+        # A store outage is not the message's fault: it waits without using up its attempts.
+        transient = isinstance(cause, DBAPIError) and cause.connection_invalidated
+        await _release(sessions, inbound_id, attempt, reason, settings.worker, transient)
+
+
+async def _finish(sess: AsyncSession, item: pipeline.Intake, attempt: int) -> None:
+    mail = item.mail
+    values: dict[str, Any] = {
+        "status": item.disposition, "disposition_reason": item.reason, "error": None,
+        "processed_at": utcnow(), "ticket_id": item.ticket.id if item.ticket else None,
+        "sender": item.sender, "subject": item.subject[:998] if item.subject else None,
+        "text": item.text,
+    }
+    if mail is not None:
+        values.update(
+            message_id=mail.message_id[:998], content_key=mail.content_key,
+            html=mail.html, notes=list(mail.notes),
+            attachments=[{
+                "filename": a.filename, "content_type": a.content_type, "size": a.size,
+                "sha256": a.sha256, "inline": a.inline, "source": a.source,
+            } for a in mail.attachments],
+        )
+    result = await sess.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == item.inbound_id, InboundMessage.status == "processing",
+               InboundMessage.attempts == attempt)
+        .values(**values).returning(InboundMessage.id)
+    )
+    if result.scalar_one_or_none() is None:
+        raise LostClaim(f"inbound {item.inbound_id} was retaken by another worker")
+
+
+async def _release(
+    sessions: async_sessionmaker[AsyncSession], inbound_id: int, attempt: int, reason: str,
+    worker: WorkerSettings, transient: bool,
+) -> None:
+    """After a failure: back to waiting (rest `retry_delay`), or quarantine at the last try."""
+    if attempt >= worker.max_attempts and not transient:
+        await _quarantine(sessions, inbound_id, reason)
+        return
+    try:
+        async with sessions.begin() as sess:
+            await sess.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id == inbound_id, InboundMessage.attempts == attempt)
+                .values(status="received", error=reason[:500], claimed_at=utcnow(),
+                        attempts=InboundMessage.attempts - (1 if transient else 0))
+            )
+    except Exception:  # the store is down: the claim expires and the message is retaken
+        log.warning("inbound %d: could not release after a failure", inbound_id)
+
+
+async def _quarantine(
+    sessions: async_sessionmaker[AsyncSession], inbound_id: int, reason: str
+) -> None:
+    async with sessions.begin() as sess:
+        await sess.execute(
+            update(InboundMessage).where(InboundMessage.id == inbound_id)
+            .values(status="quarantined", error=reason[:500], processed_at=utcnow(),
+                    disposition_reason="quarantine")
+        )
+    log.error("inbound %d quarantined (%s); an agent must look at it", inbound_id, reason)

@@ -1,0 +1,365 @@
+"""The intake pipeline: every stored message, from any channel, through one ordered list of steps.
+
+Read STEPS top to bottom: that is the order. Each step looks at the `Intake` item, records what it
+found on it, and may settle where the message goes (`item.disposition`); the runner stops at the
+first step that does. Anything a step raises is caught in one place, `run`, logged with the
+message id and the step's name, and handed to the caller, which retries and finally quarantines
+the message (intake_bot/intake.py). Nothing is ever dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from intake_bot import normalize
+from intake_bot.logs import mask_cpr_like
+from intake_bot.nlp.classifier import Classification, Classifier
+from intake_bot.nlp.textprep import prepare
+from intake_bot.replies import Templates
+from intake_bot.settings import Settings
+from intake_bot.store import tickets
+from intake_bot.store.models import (
+    Case,
+    CasePerson,
+    ContactPoint,
+    MailKey,
+    OutboxMessage,
+    Ticket,
+    TicketEvent,
+    utcnow,
+)
+from mail import automail, threads
+from mail.outgoing import queue_mail, reply_subject
+from mail.parse import ParsedMail, parse_mail
+from mail.threads import ThreadMatch
+
+log = logging.getLogger(__name__)
+
+DISPOSITIONS = ("ticketed", "attached", "quarantined", "auto_mail")
+_CPR_CANDIDATE = re.compile(r"(?<!\d)\d{6}[- ]?\d{4}(?!\d)")
+# Which controller a subject type points to before any case data is consulted (RULES §3.1).
+_CONTROLLER = {"debtor": "company", "invoice_recipient": "seller",
+               "survey_participant": "company", "business_contact": "company"}
+
+
+@dataclass
+class Intake:
+    """One inbound message on its way through the pipeline, and what the steps found."""
+
+    inbound_id: int
+    channel: str
+    received_at: datetime
+    raw: bytes
+    recipients: tuple[str, ...] = ()
+    mail: ParsedMail | None = None
+    sender: str | None = None
+    subject: str = ""
+    text: str = ""  # the whole text, CPR numbers masked (what is stored and shown)
+    core: str = ""  # the writer's new words only, for the classifier
+    cpr_hashes: tuple[str, ...] = ()  # keyed hashes of CPR numbers in the text (RET-4)
+    duplicate_of: int | None = None
+    thread: ThreadMatch | None = None
+    auto_reason: str | None = None
+    bounced_outbox: tuple[int, ...] = ()
+    classification: Classification | None = None
+    case_ids: tuple[int, ...] = ()
+    controller: str = "undetermined"
+    ticket: Ticket | None = None
+    new_ticket: bool = False
+    review_reasons: list[str] = field(default_factory=list)
+    disposition: str | None = None
+    reason: str | None = None  # short code for agents: why it went where it went
+    stopped: bool = False  # no further step runs
+
+    def settle(self, disposition: str, reason: str, *, stop: bool = True) -> None:
+        self.disposition, self.reason, self.stopped = disposition, reason, stop
+
+
+@dataclass
+class StepContext:
+    """What steps may use: the transaction, settings and the loaded models."""
+
+    sess: AsyncSession
+    settings: Settings
+    classifier: Classifier | None
+    templates: Templates
+    now: datetime = field(default_factory=utcnow)
+
+
+Step = Callable[[StepContext, Intake], Awaitable[None]]
+
+
+class StepFailed(Exception):
+    """A step raised; carries the step's name for the message's error field (no content)."""
+
+    def __init__(self, step: str, error: BaseException) -> None:
+        super().__init__(f"{step}: {type(error).__name__}")
+        self.step = step
+
+
+# --- the steps, in order -------------------------------------------------------------------
+
+
+async def normalize_input(ctx: StepContext, item: Intake) -> None:
+    """Parse the raw message; keep its text with CPR numbers masked and their keyed hashes."""
+    if item.channel != "email":
+        raise ValueError(f"no parser for channel {item.channel}")
+    mail = parse_mail(item.raw)
+    item.mail, item.sender, item.subject = mail, mail.from_addr, mask_cpr_like(mail.subject)
+    item.text = mask_cpr_like(mail.text)
+    item.core = prepare(item.text).core
+    key = ctx.settings.cpr_key()
+    hashes = set()
+    for found in _CPR_CANDIDATE.findall(f"{mail.subject}\n{mail.text}"):
+        try:
+            hashes.add(normalize.hash_cpr(normalize.parse_cpr(found).digits, key))
+        except ValueError:
+            continue  # not a possible CPR number (no such birth date)
+    item.cpr_hashes = tuple(sorted(hashes))
+    if mail.fatal:
+        item.settle("quarantined", f"parse:{mail.fatal}")
+
+
+async def deduplicate(ctx: StepContext, item: Intake) -> None:
+    """The same mail again (MTA retry, or a copy to a second intake address) joins the ticket
+    the first copy reached, without another acknowledgement (MAIL.md items 26, 27)."""
+    if item.mail is None:
+        return
+    ticket_id = (await ctx.sess.execute(
+        select(MailKey.ticket_id).where(MailKey.content_key == item.mail.content_key)
+    )).scalar_one_or_none()
+    if ticket_id is not None:
+        item.duplicate_of = ticket_id
+        item.ticket = await _load_ticket(ctx.sess, ticket_id)
+        item.settle("attached", "duplicate")
+
+
+async def find_thread(ctx: StepContext, item: Intake) -> None:
+    """Which ticket this continues, if any (mail/threads.py has the rules)."""
+    if item.mail is not None:
+        item.thread = await threads.find_thread(ctx.sess, item.mail, item.recipients)
+
+
+async def detect_auto_mail(ctx: StepContext, item: Intake) -> None:
+    """Auto-replies, bounces and our own echoes are kept but never ticketed nor answered; a
+    bounce is linked to the mail it reports on."""
+    if item.mail is None:
+        return
+    reason = automail.auto_reason(item.mail, ctx.settings.relay.message_id_domain)
+    if reason is None:
+        return
+    item.auto_reason = reason
+    linked: int | None = None
+    if item.mail.is_dsn and item.mail.dsn_original_ids:
+        rows = (await ctx.sess.execute(
+            select(OutboxMessage).where(OutboxMessage.message_id.in_(item.mail.dsn_original_ids))
+        )).scalars().all()
+        for row in rows:
+            row.status, row.last_error = "bounced", "delivery status notification received"
+            linked = linked or row.ticket_id
+        item.bounced_outbox = tuple(r.id for r in rows)
+    elif item.thread is not None and item.thread.same_requester:
+        linked = item.thread.ticket_id
+    if linked is not None:
+        item.ticket = await _load_ticket(ctx.sess, linked)
+        ctx.sess.add(TicketEvent(ticket_id=linked, actor="system", action="auto_mail",
+                                 details={"inbound_id": item.inbound_id, "reason": reason,
+                                          "bounced_outbox": list(item.bounced_outbox)}))
+    item.settle("auto_mail", f"auto:{reason}")
+
+
+async def classify(ctx: StepContext, item: Intake) -> None:
+    """Language, rights, subject type and gdpr_related of the writer's new words (one model
+    call: the language decision combines lingua with the model's own language head)."""
+    if ctx.classifier is None:
+        item.review_reasons.append("classifier disabled")
+        return
+    text = "\n".join(part for part in (item.subject, item.core) if part)
+    item.classification = await ctx.classifier.classify(text)
+
+
+async def match_case(ctx: StepContext, item: Intake) -> None:
+    """Cases the message may be about: by the sender's address and by CPR hash. Only candidates;
+    nothing is disclosed or acted on before verification (RULES ID-1)."""
+    if item.sender is None and not item.cpr_hashes:
+        return
+    conditions = []
+    if item.sender is not None:
+        conditions.append(CasePerson.id.in_(select(ContactPoint.person_id).where(
+            ContactPoint.kind == "email", ContactPoint.value == item.sender)))
+    if item.cpr_hashes:
+        conditions.append(CasePerson.cpr_hash.in_(item.cpr_hashes))
+    rows = (await ctx.sess.execute(
+        select(CasePerson.case_id).where(or_(*conditions)).distinct().limit(20)
+    )).scalars().all()
+    item.case_ids = tuple(sorted(rows))
+
+
+async def verify_identity(ctx: StepContext, item: Intake) -> None:
+    """Identity stays `pending` here: verification factors K1–K6 (RULES ID-3) are checked by
+    the identity service; until then nothing personal is disclosed."""
+
+
+async def route(ctx: StepContext, item: Intake) -> None:
+    """Controller from the subject type, refined by the single matched case's stage."""
+    c = item.classification
+    if c is None or not c.gdpr_related:
+        return
+    item.controller = _CONTROLLER.get(c.subject_type, "undetermined")
+    if len(item.case_ids) == 1:
+        stage = (await ctx.sess.execute(
+            select(Case.stage, Case.closed_from_stage).where(Case.id == item.case_ids[0])
+        )).one()
+        effective = stage.closed_from_stage if stage.stage == "closed" else stage.stage
+        item.controller = {"collection": "company", "invoice": "seller"}.get(
+            effective or "", "undetermined")
+
+
+async def file_ticket(ctx: StepContext, item: Intake) -> None:
+    """Join the thread's ticket (the requester writing again) or open a new one with its
+    deadlines; another person answering a thread gets a ticket of their own."""
+    thread = item.thread
+    if thread is not None and thread.same_requester:
+        item.ticket = await _load_ticket(ctx.sess, thread.ticket_id)
+        await _continue_ticket(ctx, item, item.ticket)
+        item.settle("attached", f"thread:{thread.rule}", stop=False)
+    else:
+        item.ticket = await _open_ticket(ctx, item)
+        item.new_ticket = True
+        item.settle("ticketed", "new", stop=False)
+    if item.mail is not None:
+        ctx.sess.add(MailKey(content_key=item.mail.content_key, ticket_id=item.ticket.id,
+                             inbound_id=item.inbound_id))
+
+
+async def acknowledge(ctx: StepContext, item: Intake) -> None:
+    """Acknowledge a new ticket in the requester's language: ref and due date, nothing from
+    company records (RULES ID-1); at most replies.ack_limit_per_hour per sender (item 39)."""
+    ticket, mail = item.ticket, item.mail
+    if not item.new_ticket or ticket is None or mail is None or item.sender is None:
+        return
+    reason = await _ack_blocked(ctx, item.sender)
+    if reason:
+        ctx.sess.add(TicketEvent(ticket_id=ticket.id, actor="system", action="ack_suppressed",
+                                 details={"reason": reason}))
+        return
+    intake_address = ctx.settings.smtp.addresses[0]
+    token = ticket.reply_token or ""
+    reply_to = threads.reply_address(intake_address, token)
+    template = ctx.templates.get("acknowledgement", ticket.language)
+    rendered = template.render(
+        ref=ticket.ref, due=ticket.due, company=ctx.settings.service.company_name,
+        reply_address=reply_to, **({} if ticket.gdpr_related else {"due_paragraph": ""}),
+    )
+    await queue_mail(
+        ctx.sess, ctx.settings.relay, ticket=ticket, kind="acknowledgement", to=item.sender,
+        rendered=rendered, subject=reply_subject(ticket, rendered, mail.subject),
+        reply_to=reply_to, in_reply_to=mail.message_id, references=mail.references,
+    )
+
+
+STEPS: tuple[Step, ...] = (
+    normalize_input,
+    deduplicate,
+    find_thread,
+    detect_auto_mail,
+    classify,
+    match_case,
+    verify_identity,
+    route,
+    file_ticket,
+    acknowledge,
+)
+
+
+async def run(ctx: StepContext, item: Intake, steps: tuple[Step, ...] = STEPS) -> None:
+    """Run the steps in order until one settles the message; the one place errors are caught."""
+    for step in steps:
+        log.debug("inbound %d: %s", item.inbound_id, step.__name__)
+        try:
+            await step(ctx, item)
+        except Exception as exc:
+            log.exception("inbound %d: step %s failed", item.inbound_id, step.__name__)
+            raise StepFailed(step.__name__, exc) from exc
+        if item.stopped:
+            break
+    if item.disposition is None:
+        raise StepFailed("run", RuntimeError("no step settled the message"))
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+async def _load_ticket(sess: AsyncSession, ticket_id: int) -> Ticket:
+    return (await sess.execute(
+        select(Ticket).where(Ticket.id == ticket_id).options(selectinload(Ticket.pauses))
+    )).scalar_one()
+
+
+async def _open_ticket(ctx: StepContext, item: Intake) -> Ticket:
+    c = item.classification
+    reasons = [*item.review_reasons, *(c.review_reasons if c else ())]
+    details: dict[str, object] = {"inbound_id": item.inbound_id}
+    if item.thread is not None:  # someone else answered another requester's thread
+        related = await ctx.sess.get(Ticket, item.thread.ticket_id)
+        reasons.append("reply to another requester's thread")
+        details["related_to"] = related.ref if related else None
+    ticket = await tickets.open_ticket(ctx.sess, tickets.NewTicket(
+        channel=item.channel, received_at=item.received_at,
+        rights=c.rights if c else (), subject_type=c.subject_type if c else "unknown",
+        gdpr_related=c.gdpr_related if c else True, controller=item.controller,
+        language=c.language if c else None, needs_review=bool(reasons) or c is None,
+        requester_email=item.sender,
+        case_id=item.case_ids[0] if len(item.case_ids) == 1 else None,
+        details={**details, "review_reasons": reasons},
+    ), ctx.settings.deadlines)
+    ticket.reply_token = threads.new_reply_token()
+    ticket.subject = item.subject[:998]
+    return ticket
+
+
+async def _continue_ticket(ctx: StepContext, item: Intake, ticket: Ticket) -> None:
+    """The requester wrote again: resume a paused clock (D-14), reopen a closed ticket (D-32),
+    and flag for review when the new mail seems to be about something else."""
+    details: dict[str, object] = {"inbound_id": item.inbound_id,
+                                  "rule": item.thread.rule if item.thread else None}
+    if ticket.status == "awaiting_requester":
+        await tickets.resume_ticket(ctx.sess, ticket, item.received_at, ctx.settings.deadlines)
+    elif ticket.status == "closed":
+        await tickets.change_status(ctx.sess, ticket, "in_progress", "system")
+        ticket.needs_review = True
+        details["reopened"] = True
+    c = item.classification
+    if c is not None and set(c.rights) - set(ticket.rights):
+        ticket.needs_review = True
+        details["new_rights"] = sorted(set(c.rights) - set(ticket.rights))
+    original = threads.base_subject(ticket.subject or "")
+    if original and item.subject and threads.base_subject(item.subject) != original:
+        ticket.needs_review = True  # a new matter on an old thread (MAIL.md item 30)
+        details["subject_changed"] = True
+    await tickets.add_event(ctx.sess, ticket, "system", "message_added", details)
+
+
+async def _ack_blocked(ctx: StepContext, sender: str) -> str | None:
+    own = {a.lower() for a in (*ctx.settings.smtp.addresses, *ctx.settings.smtp.aliases,
+                               ctx.settings.relay.sender)}
+    if sender in own or sender.split("@")[-1] == ctx.settings.relay.message_id_domain:
+        return "own_address"
+    limit = ctx.settings.replies.ack_limit_per_hour
+    since = ctx.now - timedelta(hours=1)
+    sent = (await ctx.sess.execute(
+        select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.to_addr == sender, OutboxMessage.kind == "acknowledgement",
+            OutboxMessage.created_at >= since,
+        )
+    )).scalar_one()
+    return "rate_limit" if sent >= limit else None
+
