@@ -261,7 +261,7 @@ async def acknowledge(ctx: StepContext, item: Intake) -> None:
     )
     await queue_mail(
         ctx.sess, ctx.settings.relay, ticket=ticket, kind="acknowledgement", to=item.sender,
-        rendered=rendered, subject=reply_subject(ticket, rendered, mail.subject),
+        rendered=rendered, subject=reply_subject(ticket, rendered, item.subject),
         reply_to=reply_to, in_reply_to=mail.message_id, references=mail.references,
     )
 

@@ -150,9 +150,11 @@ async def _deliver(
             sender=relay.sender, recipients=[row.to_addr], timeout=relay.timeout,
             start_tls=False, use_tls=False,
         )
-    except aiosmtplib.SMTPResponseException as exc:
-        error = f"relay answered {exc.code}"
-        if 500 <= exc.code < 600:  # permanent: retrying will not help
+    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as exc:
+        code = (exc.recipients[0].code if isinstance(exc, aiosmtplib.SMTPRecipientsRefused)
+                else exc.code)
+        error = f"relay answered {code}"
+        if 500 <= code < 600:  # permanent: retrying will not help
             row.attempts = relay.max_attempts
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
         error = f"relay unreachable ({type(exc).__name__})"

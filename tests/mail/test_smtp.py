@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiosmtplib
 import pytest
+import trustme
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from intake_bot.app import create_app
+from intake_bot.errors import ConfigError
 from intake_bot.keys import SEALER, SESSIONS, SMTP_PORT
 from intake_bot.store.models import InboundMessage
 from tests.conftest import temporary_database
@@ -125,3 +129,33 @@ async def test_connections_per_peer_are_limited(
             await asyncio.sleep(0.05)
     await held[1].quit()
     assert len(await _rows(client)) == 1
+
+
+async def test_starttls_with_a_configured_certificate(
+    aiohttp_client: AiohttpClient, make_settings: Callable[..., Any], tmp_path: Path
+) -> None:
+    # With smtp.tls_cert/tls_key set, STARTTLS is offered and mail sent over it is stored.
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.private_key_and_cert_chain_pem.write_to_path(str(cert_file))
+    cert.private_key_pem.write_to_path(str(key_file))
+    client: TestClient[Any, Any] = await aiohttp_client(await create_app(make_settings(
+        smtp_tls_cert=str(cert_file), smtp_tls_key=str(key_file), worker_enabled="false")))
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=client.app[SMTP_PORT],
+                           start_tls=False, tls_context=context)
+    async with smtp:
+        await smtp.ehlo()
+        assert smtp.supports_extension("starttls")
+        await smtp.starttls()
+        await smtp.sendmail("jens@example.dk", [GDPR], MAIL)
+    [row] = await _rows(client)
+    assert client.app[SEALER].open(row.raw) == MAIL
+
+
+def test_half_a_tls_setting_is_a_configuration_error(make_settings: Callable[..., Any]) -> None:
+    # A certificate without its key is refused at start-up, naming the key.
+    with pytest.raises(ConfigError, match="smtp.tls_cert"):
+        make_settings(smtp_tls_cert="/etc/cert.pem")
