@@ -89,7 +89,7 @@ async def _claim(
 async def _process(app: web.Application, inbound_id: int, attempt: int) -> None:
     settings, sessions = app[SETTINGS], app[SESSIONS]
     try:
-        async with sessions.begin() as sess:
+        async with sessions() as sess:
             row = await sess.get(InboundMessage, inbound_id)
             if row is None:
                 return
@@ -97,9 +97,13 @@ async def _process(app: web.Application, inbound_id: int, attempt: int) -> None:
                 inbound_id=row.id, channel=row.channel, received_at=row.received_at,
                 raw=app[SEALER].open(row.raw), recipients=tuple(row.envelope_to),
             )
+        # A fresh session: its transaction (and SQLite's write lock) starts with the first
+        # step that reads the store, not while the message is parsed and classified.
+        async with sessions() as sess:
             ctx = pipeline.StepContext(sess, settings, app.get(CLASSIFIER), app[TEMPLATES])
             await pipeline.run(ctx, item)
             await _finish(sess, item, attempt)
+            await sess.commit()
         log.info("inbound %d: %s (%s)%s", inbound_id, item.disposition, item.reason,
                  f" ticket {item.ticket.ref}" if item.ticket else "")
     except Exception as exc:

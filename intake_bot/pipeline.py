@@ -9,6 +9,7 @@ the message (intake_bot/intake.py). Nothing is ever dropped.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -112,7 +113,7 @@ async def normalize_input(ctx: StepContext, item: Intake) -> None:
     """Parse the raw message; keep its text with CPR numbers masked and their keyed hashes."""
     if item.channel != "email":
         raise ValueError(f"no parser for channel {item.channel}")
-    mail = parse_mail(item.raw)
+    mail = await asyncio.to_thread(parse_mail, item.raw)  # CPU work off the event loop
     item.mail, item.sender, item.subject = mail, mail.from_addr, mask_cpr_like(mail.subject)
     item.text = mask_cpr_like(mail.text)
     item.core = prepare(item.text).core
@@ -266,12 +267,14 @@ async def acknowledge(ctx: StepContext, item: Intake) -> None:
     )
 
 
+# The first two steps need no store: on SQLite no write lock is held while they parse and
+# classify, so the SMTP listener keeps committing new mail meanwhile.
 STEPS: tuple[Step, ...] = (
     normalize_input,
+    classify,
     deduplicate,
     find_thread,
     detect_auto_mail,
-    classify,
     match_case,
     verify_identity,
     route,

@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 LOOP_HEADER = "X-Intake-Bot-Loop"
 MAX_BACKOFF = timedelta(hours=6)
-CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
 def reply_subject(ticket: Ticket, rendered: Rendered, original: str | None) -> str:
@@ -100,33 +99,33 @@ async def send_outbox(app: web.Application) -> int:
     relay, sessions = app[SETTINGS].relay, app[SESSIONS]
     port = app.get(RELAY_PORT, relay.port)
     now = utcnow()
+    # A row left "sending" by a crashed worker is retried once its claim has expired.
+    stale = now - timedelta(seconds=app[SETTINGS].worker.claim_timeout)
     async with sessions() as sess:
         due = (await sess.execute(
             select(OutboxMessage.id).where(or_(
                 (OutboxMessage.status == "queued") & (OutboxMessage.next_attempt_at <= now),
-                (OutboxMessage.status == "sending")
-                & (OutboxMessage.claimed_at <= now - CLAIM_TIMEOUT),
+                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= stale),
             )).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(app[SETTINGS].worker.batch_size)
         )).scalars().all()
     for outbox_id in due:
-        row = await _claim(sessions, outbox_id, now)
+        row = await _claim(sessions, outbox_id, now, stale)
         if row is not None:
             await _deliver(sessions, row, relay, port)
     return len(due)
 
 
 async def _claim(
-    sessions: async_sessionmaker[AsyncSession], outbox_id: int, now: datetime
+    sessions: async_sessionmaker[AsyncSession], outbox_id: int, now: datetime, stale: datetime
 ) -> OutboxMessage | None:
-    """Take the row for this worker (a crashed sender's claim expires after CLAIM_TIMEOUT)."""
+    """Take the row for this worker (a crashed sender's claim expires at `stale`)."""
     async with sessions.begin() as sess:
         claimed = await sess.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == outbox_id, or_(
                 OutboxMessage.status == "queued",
-                (OutboxMessage.status == "sending")
-                & (OutboxMessage.claimed_at <= now - CLAIM_TIMEOUT),
+                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= stale),
             ))
             .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
             .returning(OutboxMessage.id)
