@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from intake_bot.case_import import load_demo_if_empty
-from intake_bot.intake import process_inbound
-from intake_bot.keys import CLASSIFIER, ENGINE, SEALER, SESSIONS, SETTINGS, TEMPLATES
+from intake_bot.intake import process_inbound, watch_backlog
+from intake_bot.keys import BACKLOG_STATE, CLASSIFIER, ENGINE, SEALER, SESSIONS, SETTINGS, TEMPLATES
 from intake_bot.replies import Templates
 from intake_bot.sealing import Sealer
 from intake_bot.settings import Settings, resolve_secrets
 from intake_bot.store.engine import make_engine, make_sessions, upgrade
+from intake_bot.types import BacklogState
 from intake_bot.web.middleware import error_middleware
 from intake_bot.web.routes import setup_routes
 from intake_bot.worker import JOBS, worker_ctx
@@ -61,7 +62,8 @@ async def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings = resolve_secrets(settings)
     app[SEALER] = Sealer(settings.cpr_key())
     app[TEMPLATES] = Templates(settings.replies.templates, settings.replies.default_language)
-    app[JOBS] = (process_inbound, send_outbox)
+    app[JOBS] = (process_inbound, send_outbox, watch_backlog)
+    app[BACKLOG_STATE] = BacklogState()
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(classifier_ctx)
     app.cleanup_ctx.append(relay_sink)  # before the worker, which sends to it

@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake_bot import pipeline
-from intake_bot.keys import CLASSIFIER, SEALER, SESSIONS, SETTINGS, TEMPLATES
+from intake_bot.keys import BACKLOG_STATE, CLASSIFIER, SEALER, SESSIONS, SETTINGS, TEMPLATES
 from intake_bot.settings import WorkerSettings
 from intake_bot.store.models import InboundMessage, utcnow
 
@@ -162,6 +162,27 @@ async def _release(
             )
     except Exception:  # the store is down: the claim expires and the message is retaken
         log.warning("inbound %d: could not release after a failure", inbound_id)
+
+
+async def watch_backlog(app: web.Application) -> int:
+    """Worker job: raise an operator alert (ERROR log) when a message has waited longer than
+    worker.alert_after seconds, i.e. the accepted count and the processed count drift apart
+    (MAIL.md item 45). Returns 0: it never counts as work done."""
+    settings = app[SETTINGS].worker
+    state = app[BACKLOG_STATE]
+    now = utcnow()
+    if state.next_check is not None and now < state.next_check:
+        return 0
+    state.next_check = now + timedelta(seconds=settings.alert_after)
+    async with app[SESSIONS]() as sess:
+        oldest = (await sess.execute(
+            select(func.min(InboundMessage.received_at), func.count())
+            .where(InboundMessage.status.in_(("received", "processing")))
+        )).one()
+    if oldest[1] and oldest[0] <= now - timedelta(seconds=settings.alert_after):
+        log.error("ALERT: %d inbound messages pending, the oldest for %d s: is the worker "
+                  "stuck?", oldest[1], (now - oldest[0]).total_seconds())
+    return 0
 
 
 async def _quarantine(

@@ -11,6 +11,7 @@ from intake_bot.nlp.classifier import Classifier
 from intake_bot.replies import Templates
 from intake_bot.sealing import Sealer
 from intake_bot.settings import Settings
+from intake_bot.types import BacklogState
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
@@ -22,3 +23,4 @@ SMTP_PORT = web.AppKey("smtp_port", int)
 RELAY_PORT = web.AppKey("relay_port", int)
 SEALER = web.AppKey("sealer", Sealer)
 TEMPLATES = web.AppKey("templates", Templates)
+BACKLOG_STATE = web.AppKey("backlog_state", BacklogState)

@@ -109,6 +109,7 @@ class WorkerSettings:
     max_attempts: int
     retry_delay: float
     claim_timeout: float
+    alert_after: float
 
 
 @dataclasses.dataclass(frozen=True)

@@ -216,3 +216,19 @@ async def test_junk_of_every_kind_ends_in_a_disposition(start: Callable[..., Any
     assert counts["accepted"] == sum(counts[k] for k in
                                      ("ticketed", "attached", "quarantined", "auto_mail"))
     assert all(r.error is None or r.error.startswith("parse") for r in await inbound(app))
+
+
+async def test_a_stuck_backlog_raises_an_alert(
+    start: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # A message waiting longer than worker.alert_after is reported as an ALERT (item 45).
+    app = await start(worker_enabled="false", worker_alert_after="1")
+    await send(app, make_mail())
+    async with app[SESSIONS].begin() as sess:
+        await sess.execute(update(InboundMessage).values(
+            received_at=utcnow() - timedelta(seconds=5)))
+    from intake_bot.intake import watch_backlog
+
+    assert await watch_backlog(app) == 0
+    alerts = [r for r in caplog.records if r.levelname == "ERROR" and "ALERT" in r.message]
+    assert len(alerts) == 1 and "1 inbound messages pending" in alerts[0].message
