@@ -83,7 +83,7 @@ def _western(data: bytes) -> str | None:
         text = data.decode(FALLBACK)
     except UnicodeDecodeError:
         return None
-    letters = [c for c in text if c.isalpha()]
+    letters = [c for c in text[:_DETECT_BYTES] if c.isalpha()]
     high = sum(1 for c in letters if not c.isascii())
     return text if letters and high <= 0.25 * len(letters) else None
 

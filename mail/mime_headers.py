@@ -25,9 +25,11 @@ _B64_JUNK = re.compile(r"[^A-Za-z0-9+/]")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ID = re.compile(r"<([^<>]{1,998})>")
-_BARE_ID = re.compile(r"[^\s<>,;\"()\[\]]{1,400}@[^\s<>,;\"()\[\]]{1,400}")
+_BARE_ID = re.compile(r"[^@]{1,400}@[^@]{1,400}")
+_SEPARATORS = re.compile(r"[\s<>,;\"()\[\]]+")
 _ADDR_SPEC = re.compile(r"[^@\s<>()\[\],;:\"]{1,200}@[^@\s<>()\[\],;:\"]{1,255}")
 _LOOSE_ADDR = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,200}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+MAX_ADDRESS_CHARS = 20_000  # a To: header with hundreds of recipients still fits
 
 
 def decode_8bit(value: str) -> str:
@@ -121,14 +123,10 @@ def extract_ids(value: str) -> list[str]:
     """Message ids ("<...>") in header order, without duplicates; bare "x@y" tokens tolerated."""
     text = decode_8bit(unfold(value))
     found = ["".join(m.split()) for m in _ID.findall(text)]
-    if not found:
-        found = _BARE_ID.findall(text)
-    ids: list[str] = []
-    for item in found:
-        item = item.strip()
-        if item and f"<{item}>" not in ids:
-            ids.append(f"<{item}>")
-    return ids[:MAX_IDS]
+    if not found:  # split first: a regex scan for "x@y" is slow on long hostile values
+        found = [t for t in _SEPARATORS.split(text) if _BARE_ID.fullmatch(t)]
+    ids = dict.fromkeys(f"<{item}>" for item in found if item)
+    return list(ids)[:MAX_IDS]
 
 
 def usable_message_id(value: str) -> str | None:
@@ -144,7 +142,7 @@ def parse_addresses(values: list[str]) -> list[tuple[str, str]]:
 
     Addresses are split before encoded words are decoded, so a comma inside an encoded
     display name ("Hansen, Jens") cannot split one address into two."""
-    raw = [decode_8bit(unfold(v)) for v in values]
+    raw = [decode_8bit(unfold(v))[:MAX_ADDRESS_CHARS] for v in values[:20]]
     try:
         pairs = getaddresses(raw)
     except Exception:  # the stdlib address parser on hostile input; fall back to a scan below
@@ -156,7 +154,8 @@ def parse_addresses(values: list[str]) -> list[tuple[str, str]]:
             result.append((one_line(decode_words(name)).strip('"\' '), addr))
     if not result:  # "Jens Hansen jens@example.dk" and other shapes the parser cannot read
         for value in raw:
-            result.extend(("", m.lower()) for m in _LOOSE_ADDR.findall(value))
+            tokens = _SEPARATORS.split(value)
+            result.extend(("", t.lower()) for t in tokens if _LOOSE_ADDR.fullmatch(t))
     return result
 
 

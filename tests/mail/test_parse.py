@@ -444,7 +444,7 @@ def test_identical_duplicate_attachment_is_stored_once_with_a_note() -> None:
         msg.add_attachment(b"%PDF-1.4 x", maintype="application", subtype="pdf", filename="a.pdf")
     mail = parse_mail(msg.as_bytes())
     assert [a.filename for a in mail.attachments] == ["a.pdf"]
-    assert "attachments: duplicate of a.pdf stored once" in mail.notes
+    assert "attachments: 1 identical duplicates stored once" in mail.notes
 
 
 def test_inline_images_are_marked_and_stored_once() -> None:
@@ -562,6 +562,18 @@ def test_unusable_mail_comes_back_with_a_fatal_reason(raw: bytes, fatal: str) ->
     # Input that cannot be acted on is a ParsedMail with `fatal` set, never an exception.
     mail = parse_mail(raw)
     assert mail.fatal == fatal and ID_SHAPE.fullmatch(mail.message_id)
+
+
+def test_mail_too_costly_to_parse_is_refused_quickly() -> None:
+    # Thousands of MIME parts or Content-* parameters: headers only, a fatal reason, no stall.
+    parts = b"".join(b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(6000))
+    mail = parse_mail(b"From: a@example.dk\r\nSubject: mange\r\nContent-Type: multipart/mixed; "
+                      b"boundary=b\r\n\r\n" + parts + b"--b--\r\n")
+    assert (mail.fatal, mail.subject, mail.from_addr) == (
+        "mime_too_complex:parts", "mange", "a@example.dk")
+    params = b"; ".join(b"p%d=v" % i for i in range(6000))
+    mail = parse_mail(b"From: a@example.dk\r\nContent-Type: text/plain; " + params + b"\r\n\r\nx")
+    assert mail.fatal == "mime_too_complex:params"
 
 
 def test_mime_bomb_keeps_the_headers_that_could_be_read() -> None:
