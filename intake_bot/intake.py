@@ -1,11 +1,15 @@
 """Worker job: take stored inbound messages through the pipeline, crash-safe and at least once.
 
-A message is claimed (status `processing`, attempts + 1) in a short transaction of its own, then
-processed in a second transaction that writes the ticket, the replies and the message's final
-status together. A crash in between leaves the claim, which expires after
-`worker.claim_timeout` and is taken up again; the final update is fenced on the attempt number,
-so a slow worker whose claim was retaken cannot write twice. A message that fails
-`worker.max_attempts` times is quarantined for an agent with its raw bytes (MAIL.md §3.4).
+Messages are taken a batch at a time. The batch is claimed (status `processing`, attempts + 1)
+in one short transaction; then the store-free steps (parse, classify) run for every message; then
+one transaction runs the remaining steps for each message inside a savepoint of its own and
+commits the tickets, replies and final statuses of the whole batch together (one commit instead
+of one per message: group commit). A message whose steps fail rolls back only its savepoint.
+
+A crash leaves the claims, which expire after `worker.claim_timeout` and are taken up again; the
+final update is fenced on the attempt number, so a slow worker whose claim was retaken cannot
+write twice. A message that fails `worker.max_attempts` times is quarantined for an agent with
+its raw bytes (MAIL.md §3.4).
 """
 
 from __future__ import annotations
@@ -34,19 +38,15 @@ class LostClaim(Exception):
 async def process_inbound(app: web.Application) -> int:
     """Process up to worker.batch_size waiting messages; returns how many were taken."""
     settings, sessions = app[SETTINGS], app[SESSIONS]
-    now = utcnow()
-    ids = await _waiting(sessions, settings.worker, now)
-    taken = 0
-    for inbound_id in ids:
-        attempt = await _claim(sessions, inbound_id, settings.worker, utcnow())
-        if attempt is None:
-            continue
-        taken += 1
-        if attempt > settings.worker.max_attempts:
-            await _quarantine(sessions, inbound_id, "gave_up: too many failed attempts")
-            continue
-        await _process(app, inbound_id, attempt)
-    return taken
+    ids = await _waiting(sessions, settings.worker, utcnow())
+    claims = await _claim(sessions, ids, settings.worker, utcnow()) if ids else {}
+    exhausted = [i for i, attempt in claims.items() if attempt > settings.worker.max_attempts]
+    for inbound_id in exhausted:
+        await _quarantine(sessions, inbound_id, "gave_up: too many failed attempts")
+    batch = {i: a for i, a in claims.items() if i not in exhausted}
+    if batch:
+        await _process(app, batch)
+    return len(claims)
 
 
 def _ready(worker: WorkerSettings, now: datetime) -> Any:
@@ -72,52 +72,87 @@ async def _waiting(
 
 
 async def _claim(
-    sessions: async_sessionmaker[AsyncSession], inbound_id: int, worker: WorkerSettings,
+    sessions: async_sessionmaker[AsyncSession], ids: list[int], worker: WorkerSettings,
     now: datetime,
-) -> int | None:
-    """Mark the message as ours; returns the attempt number, or None if someone else has it."""
+) -> dict[int, int]:
+    """Mark the messages as ours; returns id → attempt number for those we got."""
     async with sessions.begin() as sess:
         result = await sess.execute(
             update(InboundMessage)
-            .where(InboundMessage.id == inbound_id, _ready(worker, now))
+            .where(InboundMessage.id.in_(ids), _ready(worker, now))
             .values(status="processing", claimed_at=now, attempts=InboundMessage.attempts + 1)
-            .returning(InboundMessage.attempts)
+            .returning(InboundMessage.id, InboundMessage.attempts)
         )
-        return result.scalar_one_or_none()
+        return {row.id: row.attempts for row in result}
 
 
-async def _process(app: web.Application, inbound_id: int, attempt: int) -> None:
+async def _process(app: web.Application, batch: dict[int, int]) -> None:
     settings, sessions = app[SETTINGS], app[SESSIONS]
-    try:
-        async with sessions() as sess:
-            row = await sess.get(InboundMessage, inbound_id)
-            if row is None:
-                return
-            item = pipeline.Intake(
+    prepare, decide = pipeline.split(pipeline.STEPS)
+    failures: dict[int, BaseException] = {}
+    items: list[pipeline.Intake] = []
+    async with sessions() as sess:
+        rows = (await sess.execute(
+            select(InboundMessage).where(InboundMessage.id.in_(batch)).order_by(InboundMessage.id)
+        )).scalars().all()
+        for row in rows:
+            items.append(pipeline.Intake(
                 inbound_id=row.id, channel=row.channel, received_at=row.received_at,
                 raw=app[SEALER].open(row.raw), recipients=tuple(row.envelope_to),
-            )
-        # A fresh session: its transaction (and SQLite's write lock) starts with the first
-        # step that reads the store, not while the message is parsed and classified.
+            ))
+    classifier, templates = app.get(CLASSIFIER), app[TEMPLATES]
+    free = pipeline.StepContext(None, settings, classifier, templates)
+    for item in items:
+        try:
+            await pipeline.run(free, item, prepare)
+        except Exception as exc:
+            failures[item.inbound_id] = exc
+    done: list[pipeline.Intake] = []
+    try:
+        # The transaction (and SQLite's write lock) starts with the first statement below.
         async with sessions() as sess:
-            ctx = pipeline.StepContext(sess, settings, app.get(CLASSIFIER), app[TEMPLATES])
-            await pipeline.run(ctx, item)
-            await _finish(sess, item, attempt)
+            ctx = pipeline.StepContext(sess, settings, classifier, templates)
+            for item in items:
+                if item.inbound_id in failures:
+                    continue
+                try:
+                    async with sess.begin_nested():
+                        if not item.stopped:
+                            await pipeline.run(ctx, item, decide)
+                        await _finish(sess, item, batch[item.inbound_id])
+                    done.append(item)
+                except Exception as exc:
+                    failures[item.inbound_id] = exc
             await sess.commit()
-        log.info("inbound %d: %s (%s)%s", inbound_id, item.disposition, item.reason,
+    except Exception as batch_error:  # the commit itself failed: the whole batch is retried
+        log.exception("inbound batch of %d could not be committed", len(items))
+        failures.update({i.inbound_id: batch_error for i in items
+                         if i.inbound_id not in failures})
+        done = []
+    for item in done:
+        log.info("inbound %d: %s (%s)%s", item.inbound_id, item.disposition, item.reason,
                  f" ticket {item.ticket.ref}" if item.ticket else "")
-    except Exception as exc:
-        step = exc.step if isinstance(exc, pipeline.StepFailed) else "worker"
-        cause = exc.__cause__ if isinstance(exc, pipeline.StepFailed) else exc
-        reason = f"{step}: {type(cause).__name__}"
-        if not isinstance(exc, pipeline.StepFailed):
-            log.exception("inbound %d: processing failed", inbound_id)
-        # A store outage is not the message's fault: it waits without using up its attempts.
-        transient = isinstance(cause, DBAPIError) and cause.connection_invalidated
-        await _release(sessions, inbound_id, attempt, reason, settings.worker, transient)
+    for inbound_id, error in failures.items():
+        await _failed(sessions, inbound_id, batch[inbound_id], error, settings.worker)
+
+
+async def _failed(
+    sessions: async_sessionmaker[AsyncSession], inbound_id: int, attempt: int,
+    exc: BaseException, worker: WorkerSettings,
+) -> None:
+    step = exc.step if isinstance(exc, pipeline.StepFailed) else "worker"
+    cause = exc.__cause__ if isinstance(exc, pipeline.StepFailed) else exc
+    if not isinstance(exc, pipeline.StepFailed):  # StepFailed was logged where it happened
+        log.error("inbound %d: processing failed (%s)", inbound_id, type(exc).__name__)
+    # A store outage is not the message's fault: it waits without using up its attempts.
+    transient = isinstance(cause, DBAPIError) and cause.connection_invalidated
+    reason = f"{step}: {type(cause).__name__}"
+    await _release(sessions, inbound_id, attempt, reason, worker, transient)
 
 
 async def _finish(sess: AsyncSession, item: pipeline.Intake, attempt: int) -> None:
+    if item.disposition is None:
+        raise RuntimeError("no step settled the message")
     mail = item.mail
     values: dict[str, Any] = {
         "status": item.disposition, "disposition_reason": item.reason, "error": None,

@@ -88,11 +88,17 @@ class Intake:
 class StepContext:
     """What steps may use: the transaction, settings and the loaded models."""
 
-    sess: AsyncSession
+    session: AsyncSession | None  # None while the store-free steps run
     settings: Settings
     classifier: Classifier | None
     templates: Templates
     now: datetime = field(default_factory=utcnow)
+
+    @property
+    def sess(self) -> AsyncSession:
+        if self.session is None:
+            raise RuntimeError("a step that uses the store ran in the store-free phase")
+        return self.session
 
 
 Step = Callable[[StepContext, Intake], Awaitable[None]]
@@ -267,8 +273,6 @@ async def acknowledge(ctx: StepContext, item: Intake) -> None:
     )
 
 
-# The first two steps need no store: on SQLite no write lock is held while they parse and
-# classify, so the SMTP listener keeps committing new mail meanwhile.
 STEPS: tuple[Step, ...] = (
     normalize_input,
     classify,
@@ -281,10 +285,22 @@ STEPS: tuple[Step, ...] = (
     file_ticket,
     acknowledge,
 )
+# Steps that never touch the store. The worker runs the leading ones for a whole batch before
+# it opens the batch's transaction, so on SQLite no write lock is held while mail is parsed and
+# classified and the SMTP listener keeps committing meanwhile.
+STORE_FREE: frozenset[Step] = frozenset({normalize_input, classify})
 
 
-async def run(ctx: StepContext, item: Intake, steps: tuple[Step, ...] = STEPS) -> None:
-    """Run the steps in order until one settles the message; the one place errors are caught."""
+def split(steps: tuple[Step, ...]) -> tuple[tuple[Step, ...], tuple[Step, ...]]:
+    """The leading store-free steps, and the rest, in order."""
+    n = 0
+    while n < len(steps) and steps[n] in STORE_FREE:
+        n += 1
+    return steps[:n], steps[n:]
+
+
+async def run(ctx: StepContext, item: Intake, steps: tuple[Step, ...]) -> None:
+    """Run `steps` in order until one settles the message; the one place errors are caught."""
     for step in steps:
         log.debug("inbound %d: %s", item.inbound_id, step.__name__)
         try:
@@ -294,8 +310,6 @@ async def run(ctx: StepContext, item: Intake, steps: tuple[Step, ...] = STEPS) -
             raise StepFailed(step.__name__, exc) from exc
         if item.stopped:
             break
-    if item.disposition is None:
-        raise StepFailed("run", RuntimeError("no step settled the message"))
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -322,10 +336,9 @@ async def _open_ticket(ctx: StepContext, item: Intake) -> Ticket:
         language=c.language if c else None, needs_review=bool(reasons) or c is None,
         requester_email=item.sender,
         case_id=item.case_ids[0] if len(item.case_ids) == 1 else None,
+        reply_token=threads.new_reply_token(), subject=item.subject[:998],
         details={**details, "review_reasons": reasons},
     ), ctx.settings.deadlines)
-    ticket.reply_token = threads.new_reply_token()
-    ticket.subject = item.subject[:998]
     return ticket
 
 

@@ -55,7 +55,8 @@ def resolve(label: str | None) -> str | None:
         return None
     try:
         codec = codecs.lookup(_ALIASES.get(name, name)).name
-        b"".decode(codec)  # bytes-to-bytes codecs (base64, rot13) are no text charsets
+        # Empty input skips the check: bytes-to-bytes codecs (base64, rot13) raise here.
+        b"\0\0\0\0".decode(codec, errors="replace")
     except (LookupError, UnicodeError, ValueError):
         return None
     if codec in _REFUSED:

@@ -38,7 +38,10 @@ def decode_8bit(value: str) -> str:
     UTF-8 when the bytes are valid UTF-8, windows-1252 otherwise (never "Ã¤" mojibake)."""
     if value.isascii():
         return value
-    raw = value.encode("utf-8", "surrogateescape")
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # surrogates that are no escaped bytes (from UTF-16 params)
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -63,7 +66,7 @@ def _b_bytes(text: str) -> bytes | None:
 
 
 def _q_bytes(text: str) -> bytes:
-    raw = text.replace("_", " ").encode("utf-8", "surrogateescape")
+    raw = text.replace("_", " ").encode("utf-8", "replace")
     return _QP_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
 
 

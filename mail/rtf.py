@@ -148,7 +148,7 @@ class _Reader:
                     uc = max(0, int(arg))
                 elif word == b"u" and arg and visible:
                     code = int(arg) + (65536 if int(arg) < 0 else 0)
-                    self.emit(chr(code) if code < 0x110000 else "")
+                    self.emit(chr(code) if 0 <= code < 0x110000 else "")
                     self.skip_chars = uc
                 elif word in _CHARS and visible:
                     self.emit(_CHARS[word])

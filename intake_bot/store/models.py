@@ -336,6 +336,8 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        # The per-sender acknowledgement limit counts recent mail to one address.
+        Index("ix_outbox_to_addr_created", "to_addr", "created_at"),
         UniqueConstraint("message_id", name="uq_outbox_message_id"),
     )
 

@@ -56,6 +56,8 @@ class NewTicket:
     needs_review: bool = True
     requester_email: str | None = None
     case_id: int | None = None
+    reply_token: str | None = None
+    subject: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -76,15 +78,17 @@ async def open_ticket(
         needs_review=new.needs_review,
         requester_email=new.requester_email,
         case_id=new.case_id,
+        reply_token=new.reply_token,
+        subject=new.subject,
         received_at=new.received_at,
         received_local_date=d.received_local_date,
         due=d.due,
         extended_due=d.extended_due,
         paused_days=0,
+        pauses=[],  # a new ticket has none: no query to load them
     )
     sess.add(ticket)
     await sess.flush()
-    await sess.refresh(ticket, ["pauses"])
     await add_event(sess, ticket, actor, "opened", {"channel": new.channel, **new.details})
     return ticket
 
@@ -94,9 +98,8 @@ async def add_event(
 ) -> TicketEvent:
     """Append an audit event. Details carry ids, labels and dates only, never personal values."""
     event = TicketEvent(ticket_id=ticket.id, actor=actor, action=action, details=details)
-    sess.add(event)
+    sess.add(event)  # written with the next flush or commit
     ticket.updated_at = utcnow()
-    await sess.flush()
     return event
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
+import struct
 import tomllib
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
@@ -352,6 +354,16 @@ def test_html_meta_charset_is_used_when_mime_has_none() -> None:
     assert "charset from html meta: cp1252 for text/html part (none declared)" in mail.notes
 
 
+@pytest.mark.parametrize("label", ["rot13", "base64", "undefined", "idna", "utf-8\x00x"])
+def test_codecs_that_are_no_mail_charsets_fall_back(label: str) -> None:
+    # Python codecs that are no text charsets (rot13, base64, ...) never decode a body.
+    mail = parse_mail(b"From: a@x.dk\r\nContent-Type: text/plain; charset=\"" + label.encode()
+                      + b"\"\r\n\r\nSlet mine data, Bj\xc3\xb8rn\r\n")
+    assert mail.text == "Slet mine data, Bjørn"
+    assert any(note.startswith("charset fallback: utf-8 for text/plain part (unknown charset")
+               for note in mail.notes)
+
+
 def test_control_characters_and_nul_are_removed_from_text() -> None:
     # NUL and other control characters never reach the text (PostgreSQL rejects NUL).
     mail = parse_mail(b"From: a@x.dk\r\n\r\nhej\x00 med\x07 dig\r\n")
@@ -421,6 +433,43 @@ def test_attached_message_is_kept_whole_and_not_merged() -> None:
         inner = parse_mail(att.data)
         assert inner.subject == "Rykker: faktura 2026-4471 er forfalden"
         assert inner.from_addr == "inkasso@alektumgroup.dk" and "INDRE-TEKST" in inner.text
+
+
+def _forward(inner_subject: str | None, filename: str | None) -> ParsedMail:
+    inner = EmailMessage()
+    inner["From"] = "inkasso@alektumgroup.dk"
+    if inner_subject is not None:
+        inner["Subject"] = inner_subject
+    inner.set_content("Indre tekst")
+    outer = EmailMessage()
+    outer["From"] = "a@example.dk"
+    outer.set_content("Se vedhæftede")
+    outer.add_attachment(inner)
+    if filename is not None:
+        outer.get_payload()[1].set_param("filename", filename, header="Content-Disposition")
+    return parse_mail(outer.as_bytes())
+
+
+def test_attached_message_is_named_after_its_subject() -> None:
+    # The .eml name comes from the Subject, not a generic sender-given name; else the name.
+    assert [a.filename for a in _forward("Rykker 2/3: sag 77", "Mail Attachment.eml")
+            .attachments] == ["Rykker 2 3 sag 77.eml"]
+    assert [a.filename for a in _forward(None, "Videresendt.eml").attachments] == [
+        "Videresendt.eml"]
+    assert [a.filename for a in _forward(None, None).attachments] == ["message.eml"]
+
+
+def test_non_text_alternative_is_kept_as_an_attachment() -> None:
+    # A calendar part inside multipart/alternative is not dropped with the unused renderings.
+    msg = EmailMessage()
+    msg["From"] = "a@example.dk"
+    msg.set_content("Møde om indsigt")
+    msg.add_alternative("<p>Møde om indsigt</p>", subtype="html")
+    msg.add_alternative("BEGIN:VCALENDAR\nEND:VCALENDAR\n", subtype="calendar")
+    mail = parse_mail(msg.as_bytes())
+    assert mail.text.strip() == "Møde om indsigt"
+    assert [(a.filename, a.content_type) for a in mail.attachments] == [
+        ("attachment-1.ics", "text/calendar")]
 
 
 def test_twenty_attachments_are_all_kept() -> None:
@@ -507,6 +556,20 @@ def test_tnef_rtf_body_becomes_the_text_when_mime_has_none() -> None:
     mail = parsed("tnef_only_rtf_body.eml")
     assert mail.text.startswith("Hej\n\nJeg vil gerne have indsigt")
     assert "Calibri" not in mail.text and "Exchange" not in mail.text
+
+
+def test_hostile_winmail_dat_is_kept_without_stalling() -> None:
+    # A 20-byte winmail.dat claiming 2**32 property values (tnefparse alone loops for hours)
+    # is refused up front and kept as it is, with a note.
+    mapi = struct.pack("<IHHI", 1, 0x1002, 0x0001, 0xFFFFFFFF)
+    blob = (struct.pack("<IH", 0x223E9F78, 1) + struct.pack("<BHHI", 1, 0x9003, 6, len(mapi))
+            + mapi + b"\x00\x00")
+    raw = (b"From: a@example.dk\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+           b"Content-Type: application/ms-tnef; name=winmail.dat\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(blob) + b"--b--\r\n")
+    mail = parse_mail(raw)
+    assert [(a.filename, a.data) for a in mail.attachments] == [("winmail.dat", blob)]
+    assert "tnef: could not be read (ValueError); winmail.dat kept" in mail.notes
 
 
 def test_lzfu_decompression_matches_the_ms_oxrtfcp_examples() -> None:

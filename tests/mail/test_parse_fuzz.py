@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
+import struct
 from email.message import EmailMessage
 from email.policy import compat32
 
@@ -134,7 +136,7 @@ LEAVES = st.builds(
     _leaf, st.sampled_from(TYPES), st.sampled_from(CHARSETS), st.sampled_from(ENCODINGS),
     st.one_of(st.binary(max_size=300), st.text(max_size=100).map(lambda t: t.encode("utf-8")),
               st.sampled_from([b"=?=\r\n=ZZ", b"begin 644 x\r\n#86)C\r\n`\r\nend\r\n",
-                               b"x\x78\x9f\x22\x3e\x01\x00\x00", b"\r\n--\r\n"])),
+                               b"\x78\x9f\x3e\x22\x01\x00\x01\x03\x90", b"\r\n--\r\n"])),
     st.one_of(st.none(), st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")),
                                  max_size=30)),
     st.sampled_from([None, "inline", "attachment", "garbage;;="]))
@@ -171,3 +173,37 @@ def test_random_mime_trees_never_raise(tree: EmailMessage, subject: str,
     except (UnicodeError, LookupError, AttributeError, ValueError):
         raw = _serialise(tree)
     check(parse_mail(raw))
+
+
+def _tnef_object(level: int, name: int, atp: int, body: bytes) -> bytes:
+    return struct.pack("<BHHI", level, name, atp, len(body)) + body + b"\x00\x00"
+
+
+# MAPI property blocks with counts and types chosen to hit tnefparse's trusting loops.
+MAPI_BLOCKS = st.one_of(
+    st.binary(max_size=40),
+    st.builds(lambda n, t, p, c, tail: struct.pack("<IHHI", n, t, p, c) + tail,
+              st.sampled_from([0, 1, 2, 7, 2**16, 2**32 - 1]),
+              st.sampled_from([0x0002, 0x1002, 0x000B, 0x001E, 0x101E, 0x0102, 0x1102, 0x0003,
+                               0x0048, 0x0001, 0x000D, 0x001F]),
+              st.sampled_from([0x3701, 0x3707, 0x370E, 0x1009, 0x1000, 0x8005, 0x3FDE]),
+              st.sampled_from([0, 1, 3, 2**31, 2**32 - 1]),
+              st.binary(max_size=24)))
+TNEF_BLOBS = st.lists(st.builds(
+    _tnef_object, st.sampled_from([1, 2]),
+    st.sampled_from([0x9003, 0x9004, 0x9005, 0x9002, 0x800F, 0x8010, 0x8004, 0x9006, 0x9007,
+                     0x8008, 0x800C, 0x8013, 0x8005]),
+    st.sampled_from([0x0001, 0x0003, 0x0006, 0x0007, 0x0008]), MAPI_BLOCKS), max_size=8).map(
+    lambda objects: struct.pack("<IH", 0x223E9F78, 1) + b"".join(objects))
+
+
+@SETTINGS
+@given(TNEF_BLOBS)
+def test_random_winmail_dat_never_raises_or_hangs(blob: bytes) -> None:
+    # Crafted winmail.dat (huge counts, bad types, truncation) never escapes or stalls parsing.
+    raw = (b"From: a@example.dk\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+           b"Content-Type: application/ms-tnef; name=winmail.dat\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(blob) + b"--b--\r\n")
+    mail = parse_mail(raw)
+    check(mail)
+    assert mail.attachments or any(n.startswith("tnef: extracted") for n in mail.notes)
