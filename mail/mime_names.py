@@ -20,8 +20,6 @@ EXTENSIONS = {
     "application/vnd.ms-excel": ".xls",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
     "application/vnd.ms-outlook": ".msg",
-    "application/ms-tnef": ".dat",
-    "application/vnd.ms-tnef": ".dat",
     "application/zip": ".zip",
     "application/pkcs7-signature": ".p7s",
     "application/x-pkcs7-signature": ".p7s",

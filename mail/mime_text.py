@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from urllib.parse import unquote
 
 import nh3
 from inscriptis import get_text  # type: ignore[import-untyped]
@@ -41,8 +42,7 @@ def clean_text(text: str) -> str:
 
 
 def too_complex(html: str) -> str | None:
-    """Why `html` is too big or too deep to convert safely ("size", "tags", "links",
-    "nesting"), or None."""
+    """Why `html` is too costly to convert ("size", "tags", "links", "nesting"), or None."""
     if len(html) > MAX_HTML_CHARS:
         return "size"
     links = depth = 0
@@ -63,8 +63,9 @@ def too_complex(html: str) -> str | None:
 
 
 def referenced_cids(html: str) -> set[str]:
-    """Content-IDs the HTML shows as inline images ("cid:..." URLs)."""
-    return {m.group(1) for m in _CID.finditer(html[:MAX_HTML_CHARS])}
+    """Content-IDs the HTML shows as inline images ("cid:..." URLs, also percent-encoded)."""
+    found = {m.group(1) for m in _CID.finditer(html[:MAX_HTML_CHARS])}
+    return found | {unquote(cid) for cid in found}
 
 
 def sanitise(html: str) -> str:

@@ -1,24 +1,17 @@
 """Outlook's compressed RTF (MS-OXRTFCP) unpacked, and RTF bodies read as text or HTML.
 
-tnefparse hands the RTF body over still compressed unless the optional `compressed_rtf`
-package is installed, and most winmail.dat bodies exist only as RTF, so both steps live here.
+Most winmail.dat bodies exist only as compressed RTF; compressed_rtf unpacks them, and the
+reader below turns RTF (including Outlook's HTML-in-RTF, \\fromhtml) into text or HTML.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-import struct
 
-MAX_RTF_BYTES = 1_000_000  # the pure-Python unpacker does ~2 MB/s; bigger bodies are cut
+import compressed_rtf  # type: ignore[import-untyped]
 
-_PREBUF = (
-    b"{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman \\fswiss \\fmodern "
-    b"\\fscript \\fdecor MS Sans SerifSymbolArialTimes New RomanCourier{\\colortbl\\red0\\green0"
-    b"\\blue0\r\n\\par \\pard\\plain\\f0\\fs20\\b\\i\\u\\tab\\tx"
-)
-_LZFU = 0x75465A4C  # "LZFu"
-_MELA = 0x414C454D  # "MELA": stored uncompressed
+MAX_RTF_BYTES = 1_000_000  # bigger bodies are cut: the text reader is pure Python
 
 _TOKEN = re.compile(
     rb"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\([^a-zA-Z])|([{}])|[\r\n]+"
@@ -41,45 +34,15 @@ _SYMBOLS = {b"\\": "\\", b"{": "{", b"}": "}", b"~": "\u00a0", b"_": "-", b"\n":
 
 
 def decompress(data: bytes) -> bytes:
-    """The RTF inside PR_RTF_COMPRESSED (LZFu or stored). Raises ValueError for anything else."""
+    """The RTF inside PR_RTF_COMPRESSED (LZFu or stored), via the compressed_rtf package.
+    Raises ValueError for anything else."""
     if len(data) < 16:
         raise ValueError("compressed RTF: header too short")
-    _, raw_size, magic, _ = struct.unpack_from("<IIII", data)
-    limit = min(raw_size, MAX_RTF_BYTES)
-    if magic == _MELA:
-        return data[16:16 + limit]
-    if magic != _LZFU:
-        raise ValueError("compressed RTF: unknown signature")
-    window = bytearray(4096)
-    window[:len(_PREBUF)] = _PREBUF
-    write, pos, out = len(_PREBUF), 16, bytearray()
-    while pos < len(data) and len(out) < limit:
-        control = data[pos]
-        pos += 1
-        for bit in range(8):
-            if pos >= len(data):
-                break
-            if not control & (1 << bit):
-                offset, length = -1, 1  # a literal byte
-            elif pos + 1 >= len(data):
-                return bytes(out[:limit])
-            else:
-                token = (data[pos] << 8) | data[pos + 1]
-                pos += 2
-                offset, length = token >> 4, (token & 0xF) + 2
-                if offset == write:  # the end marker points at the write position
-                    return bytes(out[:limit])
-            # Byte by byte: a reference may overlap the bytes it is producing.
-            for i in range(length):
-                if offset < 0:
-                    byte = data[pos]
-                    pos += 1
-                else:
-                    byte = window[(offset + i) & 0xFFF]
-                out.append(byte)
-                window[write] = byte
-                write = (write + 1) & 0xFFF
-    return bytes(out[:limit])
+    try:
+        out: bytes = compressed_rtf.decompress(data)
+    except Exception as exc:  # the package raises bare Exceptions for bad input
+        raise ValueError(f"compressed RTF: {type(exc).__name__}") from None
+    return out[:MAX_RTF_BYTES]
 
 
 def _codepage(arg: bytes) -> str | None:
