@@ -277,7 +277,11 @@ async def _load(sess: AsyncSession, ids: Sequence[int]) -> list[Person]:
 
 async def verify(sess: AsyncSession, claims: Claims) -> Verification:
     """Find candidates and decide (ID-3); a verified individual comes with all their cases."""
-    result = decide(await find_candidates(sess, claims), claims)
+    return await with_all_cases(sess, decide(await find_candidates(sess, claims), claims))
+
+
+async def with_all_cases(sess: AsyncSession, result: Verification) -> Verification:
+    """A verified result with every case of that individual, also cases not named (access)."""
     person = result.person
     if person is None or not (person.cpr_hash or person.birth_date):
         return result

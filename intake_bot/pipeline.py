@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from intake_bot import normalize
+from intake_bot import identity, normalize
 from intake_bot.logs import mask_cpr_like
 from intake_bot.nlp.classifier import Classification, Classifier
 from intake_bot.nlp.textprep import prepare
@@ -28,9 +28,6 @@ from intake_bot.replies import Templates
 from intake_bot.settings import Settings
 from intake_bot.store import tickets
 from intake_bot.store.models import (
-    Case,
-    CasePerson,
-    ContactPoint,
     MailKey,
     OutboxMessage,
     Ticket,
@@ -47,6 +44,7 @@ log = logging.getLogger(__name__)
 DISPOSITIONS = ("ticketed", "attached", "quarantined", "auto_mail")
 _CPR_CANDIDATE = re.compile(r"(?<!\d)\d{6}[- ]?\d{4}(?!\d)")
 # Which controller a subject type points to before any case data is consulted (RULES §3.1).
+VERIFY_ATTEMPTS_PER_DAY = 5
 _CONTROLLER = {"debtor": "company", "invoice_recipient": "seller",
                "survey_participant": "company", "business_contact": "company"}
 
@@ -71,6 +69,9 @@ class Intake:
     auto_reason: str | None = None
     bounced_outbox: tuple[int, ...] = ()
     classification: Classification | None = None
+    claims: identity.Claims | None = None
+    candidates: tuple[identity.Person, ...] = ()
+    verification: identity.Verification | None = None
     case_ids: tuple[int, ...] = ()
     controller: str = "undetermined"
     ticket: Ticket | None = None
@@ -194,40 +195,60 @@ async def classify(ctx: StepContext, item: Intake) -> None:
 
 
 async def match_case(ctx: StepContext, item: Intake) -> None:
-    """Cases the message may be about: by the sender's address and by CPR hash. Only candidates;
-    nothing is disclosed or acted on before verification (RULES ID-1)."""
-    if item.sender is None and not item.cpr_hashes:
-        return
-    conditions = []
-    if item.sender is not None:
-        conditions.append(CasePerson.id.in_(select(ContactPoint.person_id).where(
-            ContactPoint.kind == "email", ContactPoint.value == item.sender)))
-    if item.cpr_hashes:
-        conditions.append(CasePerson.cpr_hash.in_(item.cpr_hashes))
-    rows = (await ctx.sess.execute(
-        select(CasePerson.case_id).where(or_(*conditions)).distinct().limit(20)
-    )).scalars().all()
-    item.case_ids = tuple(sorted(rows))
+    """Persons the message may be about, found by indexed keys from what the requester wrote
+    (address, case numbers, CPR hash, name, birth date with postcode). Only candidates: nothing
+    is disclosed or acted on before verification (RULES ID-1)."""
+    mail = item.mail
+    item.claims = identity.claims_from(
+        f"{item.subject}\n{item.text}", mail.from_name if mail else "", item.sender, None,
+        item.cpr_hashes,
+    )
+    item.candidates = tuple(await identity.find_candidates(ctx.sess, item.claims))
 
 
 async def verify_identity(ctx: StepContext, item: Intake) -> None:
-    """Identity stays `pending` here: verification factors K1–K6 (RULES ID-3) are checked by
-    the identity service; until then nothing personal is disclosed."""
+    """RULES ID-3 on the candidates: verified, partial, ambiguous or no_match, with an evidence
+    record of flags only (ID-9). A sender whose recent tickets keep failing verification is
+    left to an agent (brute-force protection)."""
+    if item.claims is None:
+        return
+    since = ctx.now - timedelta(hours=24)
+    failed = 0
+    if item.sender is not None:
+        failed = (await ctx.sess.execute(select(func.count()).select_from(Ticket).where(
+            Ticket.requester_email == item.sender, Ticket.created_at >= since,
+            Ticket.verification.in_(("partial", "ambiguous", "no_match")),
+        ))).scalar_one()
+    if failed >= VERIFY_ATTEMPTS_PER_DAY:
+        item.review_reasons.append("too many verification attempts")
+        return
+    result = identity.decide(item.candidates, item.claims)
+    item.verification = await identity.with_all_cases(ctx.sess, result)
+    item.case_ids = tuple(sorted({p.case_id for p in item.verification.persons}))
 
 
 async def route(ctx: StepContext, item: Intake) -> None:
-    """Controller from the subject type, refined by the single matched case's stage."""
+    """RULES §3.1: the controller from the subject type, and for a verified requester from the
+    stages of their cases (collection → company, invoice → seller, both → company plus a
+    forward of the invoice part, closed → its closed_from_stage or an agent)."""
     c = item.classification
-    if c is None or not c.gdpr_related:
+    if c is not None and not c.gdpr_related:
         return
-    item.controller = _CONTROLLER.get(c.subject_type, "undetermined")
-    if len(item.case_ids) == 1:
-        stage = (await ctx.sess.execute(
-            select(Case.stage, Case.closed_from_stage).where(Case.id == item.case_ids[0])
-        )).one()
-        effective = stage.closed_from_stage if stage.stage == "closed" else stage.stage
-        item.controller = {"collection": "company", "invoice": "seller"}.get(
-            effective or "", "undetermined")
+    item.controller = _CONTROLLER.get(c.subject_type, "undetermined") if c else "undetermined"
+    v = item.verification
+    if v is None or v.outcome != "verified":
+        return
+    stages = {p.closed_from_stage if p.stage == "closed" else p.stage for p in v.persons}
+    if None in stages:
+        item.review_reasons.append("closed case without closed_from_stage")
+    if "collection" in stages:
+        item.controller = "company"
+        if "invoice" in stages:
+            item.review_reasons.append("also an invoice case: forward that part to the seller")
+    elif "invoice" in stages:
+        item.controller = "seller"
+    else:
+        item.controller = "undetermined"
 
 
 async def file_ticket(ctx: StepContext, item: Intake) -> None:
@@ -339,7 +360,19 @@ async def _open_ticket(ctx: StepContext, item: Intake) -> Ticket:
         reply_token=threads.new_reply_token(), subject=item.subject[:998],
         details={**details, "review_reasons": reasons},
     ), ctx.settings.deadlines)
+    _record_verification(ctx, item, ticket)
     return ticket
+
+
+def _record_verification(ctx: StepContext, item: Intake, ticket: Ticket) -> None:
+    """The ID-9 evidence on the ticket: outcome, flags, the person's internal id, when, how."""
+    v = item.verification
+    if v is None:
+        return
+    ticket.verification, ticket.verification_evidence = v.outcome, dict(v.evidence)
+    ticket.verification_method = "automatic:factors"
+    if v.person is not None:
+        ticket.person_id, ticket.verified_at = v.person.id, ctx.now
 
 
 async def _continue_ticket(ctx: StepContext, item: Intake, ticket: Ticket) -> None:
@@ -353,6 +386,10 @@ async def _continue_ticket(ctx: StepContext, item: Intake, ticket: Ticket) -> No
         await tickets.change_status(ctx.sess, ticket, "in_progress", "system")
         ticket.needs_review = True
         details["reopened"] = True
+    v = item.verification
+    if v is not None and v.outcome == "verified" and ticket.verification != "verified":
+        _record_verification(ctx, item, ticket)  # e.g. the answer to our identity question
+        details["verified"] = True
     c = item.classification
     if c is not None and set(c.rights) - set(ticket.rights):
         ticket.needs_review = True

@@ -250,3 +250,48 @@ async def test_to_unknown_plus_address_of_other_mailbox_is_refused(app: web.Appl
     with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
         await send(app, make_mail(), rcpts=("postmaster+x@alektumgroup.dk",))
     assert await inbound(app) == []
+
+
+@pytest.fixture
+async def demo_app(
+    aiohttp_client: AiohttpClient, make_settings: Callable[..., Any], db_url: str
+) -> web.Application:
+    client: TestClient[Any, Any] = await aiohttp_client(await create_app(make_settings(
+        database_url=db_url, demo_load="true", worker_poll_interval="0.2")))
+    return client.app
+
+
+async def test_a_verified_requester_is_recorded_with_flags_only(
+    demo_app: web.Application,
+) -> None:
+    # The debtor writes from the address on file with name and case number: verified (ID-3),
+    # the evidence holds flags and the person id, and the ack still says nothing from records.
+    await send(demo_app, make_mail(
+        sender="mortenoestergaard44@stofanet.dk", subject="Indsigt",
+        body="Hej. Jeg vil have en kopi af mine oplysninger. Sag 4400003.\r\n\r\n"
+             "Venlig hilsen\r\nMorten Østergaard"))
+    await settle(demo_app)
+    [ticket] = await tickets(demo_app)
+    assert ticket.verification == "verified" and ticket.person_id is not None
+    assert ticket.verification_evidence["K5"] is True and ticket.verification_evidence["K1"]
+    assert all(isinstance(v, bool | int) for v in ticket.verification_evidence.values())
+    # Three cases (invoice, collection, closed): the company answers, an agent forwards.
+    assert ticket.controller in ("company", "undetermined") and ticket.needs_review
+    [ack] = sink(demo_app)
+    body = ack.get_content()
+    for secret in ("4400000", "4400021", "Kærvej", "2300", "Østergaard"):
+        assert secret not in body
+
+
+async def test_an_unverified_guess_reveals_nothing(demo_app: web.Application) -> None:
+    # A stranger naming someone else's case gets the same neutral ack as anyone (ID-1).
+    await send(demo_app, make_mail(
+        sender="snoop@example.com", subject="Sag 4400011",
+        body="Hvad skylder Mette Hansen? Sag 4400011."), sender="snoop@example.com")
+    await settle(demo_app)
+    [ticket] = await tickets(demo_app)
+    assert ticket.verification in ("partial", "ambiguous") and ticket.person_id is None
+    [ack] = sink(demo_app)
+    text = ack.get_content() + str(ack["Subject"])
+    for secret in ("Bøgevej", "3700", "mette93", "C1012", "Rønne"):
+        assert secret not in text
