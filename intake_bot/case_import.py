@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
@@ -84,6 +84,11 @@ async def _import(
                 await flush()
             batch[key(record)] = record
         await flush()
+    if summary.imported or summary.updated:
+        # Fresh statistics, so the planners use the lookup indexes on a store that just grew
+        # (identity matching must not fall back to table scans, RULES ID-3 / bench/match).
+        async with sessions.begin() as sess:
+            await sess.execute(text("ANALYZE"))
     summary.sort_errors()
     log.info("%s import finished: %s", kind, summary.as_dict())
     return summary

@@ -15,7 +15,7 @@ from datetime import date
 
 from dateutil import parser as dateparser
 from rapidfuzz import fuzz
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake_bot import normalize
@@ -31,6 +31,8 @@ _NUMBER = re.compile(r"(?<![\d-])\d{5,10}(?![\d-])")
 _POSTCODE = re.compile(r"(?<![\d-])(?:DK-?\s?)?(\d{4})(?![\d-])")
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)|"
                            r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+# Names are written capitalised: runs of two to four such words are where to look for one.
+_NAME_RUN = re.compile(r"\b[A-ZÆØÅÄÖÜÉ][\w'’]+(?:[ -][A-ZÆØÅÄÖÜÉ][\w'’]+){1,3}\b")
 _MONTHS = {m: i + 1 for i, names in enumerate((
     ("januar", "january", "jan"), ("februar", "february", "feb"), ("marts", "march", "mars",
     "marz", "maerz", "mar"), ("april", "apr"), ("maj", "may", "mai"), ("juni", "june", "jun"),
@@ -65,7 +67,9 @@ def claims_from(
     loose_text = normalize.loose(f"{display_name}\n{text}")
     tokens = loose_text.split()
     keys: list[str] = []
-    for source in (normalize.name_tokens(display_name), tuple(tokens)):
+    runs = [normalize.name_tokens(display_name),
+            *(normalize.name_tokens(m.group(0)) for m in _NAME_RUN.finditer(text))]
+    for source in runs:
         for size in (2, 3):
             for i in range(len(source) - size + 1):
                 keys.append(" ".join(sorted(source[i : i + size])))
@@ -221,32 +225,35 @@ def missing_factor(v: Verification) -> str | None:
 
 
 async def find_candidates(sess: AsyncSession, claims: Claims) -> list[Person]:
-    """Persons any claim points to, by indexed lookups only; at most MAX_CANDIDATES."""
-    person_ids: set[int] = set()
-    strong: list[ColumnElement[bool]] = []
+    """Persons any claim points to, at most MAX_CANDIDATES. Each key is its own indexed lookup
+    (an OR across tables defeats the planners' index use); strong keys are asked first."""
+    lookups: list[Select[int]] = []
     if claims.email:
-        strong.append(CasePerson.id.in_(select(ContactPoint.person_id).where(
-            ContactPoint.kind == "email", ContactPoint.value == claims.email)))
+        lookups.append(select(ContactPoint.person_id).where(
+            ContactPoint.kind == "email", ContactPoint.value == claims.email))
     if claims.phone:
-        strong.append(CasePerson.id.in_(select(ContactPoint.person_id).where(
-            ContactPoint.kind == "phone", ContactPoint.value == claims.phone)))
+        lookups.append(select(ContactPoint.person_id).where(
+            ContactPoint.kind == "phone", ContactPoint.value == claims.phone))
     if claims.numbers:
-        strong.append(CasePerson.case_id.in_(select(Case.id).where(
-            Case.case_number.in_(sorted(claims.numbers)))))
+        lookups.append(select(CasePerson.id).join(Case, Case.id == CasePerson.case_id)
+                       .where(Case.case_number.in_(sorted(claims.numbers))))
     if claims.cpr_hashes:
-        strong.append(CasePerson.cpr_hash.in_(sorted(claims.cpr_hashes)))
-    weak: list[ColumnElement[bool]] = []
+        lookups.append(select(CasePerson.id).where(
+            CasePerson.cpr_hash.in_(sorted(claims.cpr_hashes))))
     if claims.name_keys:
-        weak.append(CasePerson.name_key.in_(claims.name_keys))
+        lookups.append(select(CasePerson.id).where(CasePerson.name_key.in_(claims.name_keys)))
     if claims.birth_dates and claims.postcodes:
-        weak.append(and_(CasePerson.birth_date.in_(sorted(claims.birth_dates)),
-                         CasePerson.postcode.in_(sorted(claims.postcodes))))
-    for conditions in (strong, weak):
-        if conditions and len(person_ids) < MAX_CANDIDATES:
-            rows = await sess.execute(select(CasePerson.id).where(or_(*conditions))
-                                      .order_by(CasePerson.id).limit(MAX_CANDIDATES))
-            person_ids.update(rows.scalars())
-    return await _load(sess, sorted(person_ids)[:MAX_CANDIDATES])
+        lookups.append(select(CasePerson.id).where(
+            CasePerson.birth_date.in_(sorted(claims.birth_dates)),
+            CasePerson.postcode.in_(sorted(claims.postcodes))))
+    person_ids: dict[int, None] = {}
+    for lookup in lookups:
+        if len(person_ids) >= MAX_CANDIDATES:
+            break
+        rows = await sess.execute(lookup.order_by(lookup.selected_columns[0])
+                                  .limit(MAX_CANDIDATES))
+        person_ids.update(dict.fromkeys(rows.scalars()))
+    return await _load(sess, list(person_ids)[:MAX_CANDIDATES])
 
 
 async def _load(sess: AsyncSession, ids: Sequence[int]) -> list[Person]:
