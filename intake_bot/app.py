@@ -10,7 +10,17 @@ from aiohttp import web
 
 from intake_bot.case_import import load_demo_if_empty
 from intake_bot.intake import process_inbound, watch_backlog
-from intake_bot.keys import BACKLOG_STATE, CLASSIFIER, ENGINE, SEALER, SESSIONS, SETTINGS, TEMPLATES
+from intake_bot.keys import (
+    BACKLOG_STATE,
+    CLASSIFIER,
+    ENGINE,
+    POLICY,
+    SEALER,
+    SESSIONS,
+    SETTINGS,
+    TEMPLATES,
+)
+from intake_bot.policy import load_policy
 from intake_bot.replies import Templates
 from intake_bot.sealing import Sealer
 from intake_bot.settings import Settings, resolve_secrets
@@ -61,6 +71,7 @@ async def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[error_middleware])
     app[SETTINGS] = settings = resolve_secrets(settings)
     app[SEALER] = Sealer(settings.cpr_key())
+    app[POLICY] = load_policy()
     app[TEMPLATES] = Templates(settings.replies.templates, settings.replies.default_language)
     app[JOBS] = (process_inbound, send_outbox, watch_backlog)
     app[BACKLOG_STATE] = BacklogState()

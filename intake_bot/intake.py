@@ -24,7 +24,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake_bot import pipeline
-from intake_bot.keys import BACKLOG_STATE, CLASSIFIER, SEALER, SESSIONS, SETTINGS, TEMPLATES
+from intake_bot.keys import (
+    BACKLOG_STATE,
+    CLASSIFIER,
+    POLICY,
+    SEALER,
+    SESSIONS,
+    SETTINGS,
+    TEMPLATES,
+)
 from intake_bot.settings import WorkerSettings
 from intake_bot.store.models import InboundMessage, utcnow
 
@@ -100,8 +108,8 @@ async def _process(app: web.Application, batch: dict[int, int]) -> None:
                 inbound_id=row.id, channel=row.channel, received_at=row.received_at,
                 raw=app[SEALER].open(row.raw), recipients=tuple(row.envelope_to),
             ))
-    classifier, templates = app.get(CLASSIFIER), app[TEMPLATES]
-    free = pipeline.StepContext(None, settings, classifier, templates)
+    classifier, templates, policy = app.get(CLASSIFIER), app[TEMPLATES], app[POLICY]
+    free = pipeline.StepContext(None, settings, classifier, templates, policy)
     for item in items:
         try:
             await pipeline.run(free, item, prepare)
@@ -111,7 +119,7 @@ async def _process(app: web.Application, batch: dict[int, int]) -> None:
     try:
         # The transaction (and SQLite's write lock) starts with the first statement below.
         async with sessions() as sess:
-            ctx = pipeline.StepContext(sess, settings, classifier, templates)
+            ctx = pipeline.StepContext(sess, settings, classifier, templates, policy)
             for item in items:
                 if item.inbound_id in failures:
                     continue

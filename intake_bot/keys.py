@@ -8,6 +8,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from intake_bot.nlp.classifier import Classifier
+from intake_bot.policy import PolicyFacts
 from intake_bot.replies import Templates
 from intake_bot.sealing import Sealer
 from intake_bot.settings import Settings
@@ -24,3 +25,4 @@ RELAY_PORT = web.AppKey("relay_port", int)
 SEALER = web.AppKey("sealer", Sealer)
 TEMPLATES = web.AppKey("templates", Templates)
 BACKLOG_STATE = web.AppKey("backlog_state", BacklogState)
+POLICY = web.AppKey("policy", PolicyFacts)

@@ -20,10 +20,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from intake_bot import identity, normalize
+from handlers.base import Outcome
+from intake_bot import identity, normalize, respond
 from intake_bot.logs import mask_cpr_like
 from intake_bot.nlp.classifier import Classification, Classifier
 from intake_bot.nlp.textprep import prepare
+from intake_bot.policy import PolicyFacts
 from intake_bot.replies import Templates
 from intake_bot.settings import Settings
 from intake_bot.store import tickets
@@ -35,7 +37,6 @@ from intake_bot.store.models import (
     utcnow,
 )
 from mail import automail, threads
-from mail.outgoing import queue_mail, reply_subject
 from mail.parse import ParsedMail, parse_mail
 from mail.threads import ThreadMatch
 
@@ -72,6 +73,7 @@ class Intake:
     claims: identity.Claims | None = None
     candidates: tuple[identity.Person, ...] = ()
     verification: identity.Verification | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
     case_ids: tuple[int, ...] = ()
     controller: str = "undetermined"
     ticket: Ticket | None = None
@@ -93,6 +95,7 @@ class StepContext:
     settings: Settings
     classifier: Classifier | None
     templates: Templates
+    policy: PolicyFacts
     now: datetime = field(default_factory=utcnow)
 
     @property
@@ -237,6 +240,9 @@ async def route(ctx: StepContext, item: Intake) -> None:
     item.controller = _CONTROLLER.get(c.subject_type, "undetermined") if c else "undetermined"
     v = item.verification
     if v is None or v.outcome != "verified":
+        # A supplied number of an invoice-stage case links the seller (P-2) even unverified.
+        if respond.seller_link(item) is not None and item.controller != "company":
+            item.controller = "seller"
         return
     stages = {p.closed_from_stage if p.stage == "closed" else p.stage for p in v.persons}
     if None in stages:
@@ -268,30 +274,28 @@ async def file_ticket(ctx: StepContext, item: Intake) -> None:
                              inbound_id=item.inbound_id))
 
 
-async def acknowledge(ctx: StepContext, item: Intake) -> None:
-    """Acknowledge a new ticket in the requester's language: ref and due date, nothing from
-    company records (RULES ID-1); at most replies.ack_limit_per_hour per sender (item 39)."""
-    ticket, mail = item.ticket, item.mail
-    if not item.new_ticket or ticket is None or mail is None or item.sender is None:
+async def plan_handling(ctx: StepContext, item: Intake) -> None:
+    """The handlers' outcomes for a new ticket (handlers/): what the bot may do at once, and the
+    agent's checklist and draft with the rules they follow, recorded on the ticket."""
+    if not item.new_ticket or item.ticket is None:
         return
-    reason = await _ack_blocked(ctx, item.sender)
-    if reason:
-        ctx.sess.add(TicketEvent(ticket_id=ticket.id, actor="system", action="ack_suppressed",
-                                 details={"reason": reason}))
-        return
-    intake_address = ctx.settings.smtp.addresses[0]
-    token = ticket.reply_token or ""
-    reply_to = threads.reply_address(intake_address, token)
-    template = ctx.templates.get("acknowledgement", ticket.language)
-    rendered = template.render(
-        ref=ticket.ref, due=ticket.due, company=ctx.settings.service.company_name,
-        reply_address=reply_to, **({} if ticket.gdpr_related else {"due_paragraph": ""}),
-    )
-    await queue_mail(
-        ctx.sess, ctx.settings.relay, ticket=ticket, kind="acknowledgement", to=item.sender,
-        rendered=rendered, subject=reply_subject(ticket, rendered, item.subject),
-        reply_to=reply_to, in_reply_to=mail.message_id, references=mail.references,
-    )
+    item.outcomes = respond.plan(item, item.ticket, ctx.policy)
+    await tickets.add_event(ctx.sess, item.ticket, "system", "planned", {
+        "handlers": [o.right for o in item.outcomes],
+        "actions": [f"{a.kind}:{a.detail}" if a.detail else a.kind
+                    for o in item.outcomes for a in o.actions],
+        "rules": sorted({r for o in item.outcomes for r in o.rules}),
+        "checklist": [line for o in item.outcomes for line in o.checklist],
+        "draft": "\n\n".join(o.draft for o in item.outcomes if o.draft),
+        "needs_agent": any(o.needs_agent for o in item.outcomes),
+    })
+
+
+async def reply(ctx: StepContext, item: Intake) -> None:
+    """The one automatic reply to a new ticket (acknowledgement, identity question or seller
+    redirect) and the protective actions; nothing from company records (RULES ID-1)."""
+    if item.new_ticket and item.mail is not None:
+        await respond.respond(ctx, item, item.outcomes)
 
 
 STEPS: tuple[Step, ...] = (
@@ -304,7 +308,8 @@ STEPS: tuple[Step, ...] = (
     verify_identity,
     route,
     file_ticket,
-    acknowledge,
+    plan_handling,
+    reply,
 )
 # Steps that never touch the store. The worker runs the leading ones for a whole batch before
 # it opens the batch's transaction, so on SQLite no write lock is held while mail is parsed and
@@ -399,20 +404,3 @@ async def _continue_ticket(ctx: StepContext, item: Intake, ticket: Ticket) -> No
         ticket.needs_review = True  # a new matter on an old thread (MAIL.md item 30)
         details["subject_changed"] = True
     await tickets.add_event(ctx.sess, ticket, "system", "message_added", details)
-
-
-async def _ack_blocked(ctx: StepContext, sender: str) -> str | None:
-    own = {a.lower() for a in (*ctx.settings.smtp.addresses, *ctx.settings.smtp.aliases,
-                               ctx.settings.relay.sender)}
-    if sender in own or sender.split("@")[-1] == ctx.settings.relay.message_id_domain:
-        return "own_address"
-    limit = ctx.settings.replies.ack_limit_per_hour
-    since = ctx.now - timedelta(hours=1)
-    sent = (await ctx.sess.execute(
-        select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.to_addr == sender, OutboxMessage.kind == "acknowledgement",
-            OutboxMessage.created_at >= since,
-        )
-    )).scalar_one()
-    return "rate_limit" if sent >= limit else None
-

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from intake_bot.keys import RELAY_PORT, SESSIONS, SETTINGS
 from intake_bot.replies import Rendered
 from intake_bot.settings import RelaySettings
-from intake_bot.store.models import OutboxMessage, Ticket, TicketEvent, utcnow
+from intake_bot.store.models import OutboxMessage, Ticket, TicketEvent, TicketTask, utcnow
 from mail.threads import base_subject
 
 log = logging.getLogger(__name__)
@@ -161,6 +161,9 @@ async def _deliver(
         values: dict[str, object]
         if error is None:
             values = {"status": "sent", "sent_at": utcnow(), "last_error": None}
+            # A task this mail completes (e.g. the forward to the seller, D-30) is done now.
+            await sess.execute(update(TicketTask).where(TicketTask.outbox_id == row.id)
+                               .values(status="done", done_at=utcnow()))
         elif row.attempts >= relay.max_attempts:
             values = {"status": "failed", "last_error": error}
             log.error("outbox %d failed for good after %d attempts: %s",

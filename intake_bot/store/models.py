@@ -370,3 +370,39 @@ class MailKey(Base):
     content_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id", ondelete="CASCADE"))
+
+
+class TicketTask(Base):
+    """A piece of work on a ticket with its own due date, e.g. the forward to the seller
+    (RULES D-30) or the invoice part of a mixed case (§ 3.1)."""
+
+    __tablename__ = "ticket_tasks"
+    __table_args__ = (Index("ix_ticket_tasks_status_due", "status", "due"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    due: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
+    # The mail that completes the task once the relay has taken it (e.g. the seller forward).
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column()
+
+
+class Suppression(Base):
+    """A contact point that must get no more survey SMS or marketing (RULES RET-7): a keyed
+    hash of the address or number only, with the purpose and the date."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (
+        UniqueConstraint("purpose", "value_hash", name="uq_suppressions_purpose_value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # survey | marketing
+    value_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

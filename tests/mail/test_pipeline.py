@@ -239,7 +239,7 @@ async def test_acknowledgements_are_rate_limited_per_sender(app: web.Application
     assert counts["ticketed"] == limit + 2
     assert len(sink(app)) == limit
     suppressed = [e for t in await tickets(app) for e in await events(app, t.id)
-                  if e.action == "ack_suppressed"]
+                  if e.action == "reply_suppressed"]
     assert len(suppressed) == 2 and suppressed[0].details == {"reason": "rate_limit"}
 
 
