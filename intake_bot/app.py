@@ -20,6 +20,7 @@ from intake_bot.keys import (
     SETTINGS,
     TEMPLATES,
 )
+from intake_bot.logs import quiet_libraries
 from intake_bot.policy import load_policy
 from intake_bot.replies import Templates
 from intake_bot.sealing import Sealer
@@ -68,6 +69,7 @@ async def classifier_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def create_app(settings: Settings) -> web.Application:
     """Build the application; resources open and close through cleanup_ctx, in this order."""
+    quiet_libraries()  # also when the app is built without the CLI's logging set-up (tests)
     app = web.Application(middlewares=[error_middleware])
     app[SETTINGS] = settings = resolve_secrets(settings)
     app[SEALER] = Sealer(settings.cpr_key())

@@ -44,6 +44,16 @@ def setup_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # SQLAlchemy echoes parameters at INFO; keep it quiet so values never reach the log.
-    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet_libraries()
+
+
+# Libraries that put statement parameters or message data into their own DEBUG/INFO records:
+# SQLAlchemy echoes parameters, aiosqlite logs each operation with its arguments, aiosmtpd and
+# mail.log can log envelope addresses and data. Capped so values never reach the log.
+_CHATTY = ("sqlalchemy", "alembic", "aiosqlite", "asyncpg", "mail.log", "aiosmtplib")
+
+
+def quiet_libraries() -> None:
+    """Cap chatty libraries at WARNING, whatever the service's own level (STYLE 19)."""
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(logging.WARNING)

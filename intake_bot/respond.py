@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 import handlers
 from handlers.base import HandlerContext, Outcome
-from intake_bot import deadlines, identity
+from intake_bot import deadlines, identity, normalize
 from intake_bot.policy import PolicyFacts
 from intake_bot.replies import Rendered
 from intake_bot.store import tickets
@@ -159,14 +159,18 @@ async def _redirect(ctx: StepContext, item: Intake, ticket: Ticket, to: str,
     link = seller_link(item)
     client = await ctx.sess.get(Client, link.client_pk) if link else None
     template = ctx.templates.get("seller_redirect", ticket.language)
-    named = client is not None and bool(client.privacy_contact) and forward
+    # P-4 names the seller when the requester supplied a matching number; a number alone may
+    # be a guess, so we name it only to a verified requester or one who named the seller.
+    verified = item.verification is not None and item.verification.outcome == "verified"
+    named = (client is not None and bool(client.privacy_contact) and forward and (
+        verified or normalize.loose(client.name) in normalize.loose(item.text)))
     values = _common(ctx, ticket)
     if named and client is not None:
         values.update(seller=client.name, seller_contact=client.privacy_contact or "")
     else:
         values["seller_paragraph"] = ""
     await _send(ctx, item, ticket, to, "seller_redirect", template.render(**values))
-    if not named or client is None or link is None:
+    if client is None or link is None or not client.privacy_contact or not forward:
         await tickets.add_event(ctx.sess, ticket, "system", "forward_not_possible",
                                 {"reason": "no reliable link to one seller (P-2)"})
         return

@@ -1,0 +1,144 @@
+"""Requests end to end over the demo data: seller redirect and forward, identity questions, and
+attempts to extract personal data (RULES ID-1) from replies and logs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from sqlalchemy import select
+
+from intake_bot import deadlines
+from intake_bot.app import create_app
+from intake_bot.keys import CLASSIFIER, SESSIONS
+from intake_bot.nlp.classifier import Classifier
+from intake_bot.store.models import TicketPause, TicketTask
+from tests.helpers.mailflow import inbound, make_mail, outbox, send, settle, sink, tickets
+
+AiohttpClient = Callable[[web.Application], Any]
+# What company records hold about the people the crafted requests aim at (demo data): none of
+# it may appear in anything an unverified requester gets.
+RECORDS = ("Mette", "Bøgevej", "Bogevej", "3700", "Rønne", "mette93", "mette38", "Kongevejen",
+           "Helsingør", "Østjysk Tandklinik", "oestjysktandklinik", "Nordlys", "C1006",
+           "C1012", "1993", "1938", "42977052", "50405612", "kr.", "DKK", "4400078",
+           "4400128", "4400106")
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Iterator[Classifier]:
+    shared = Classifier()
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+async def app(aiohttp_client: AiohttpClient, make_settings: Callable[..., Any],
+              classifier: Classifier) -> web.Application:
+    application = await create_app(make_settings(demo_load="true", worker_poll_interval="0.1"))
+    application[CLASSIFIER] = classifier
+    client: TestClient[Any, Any] = await aiohttp_client(application)
+    return client.app
+
+
+async def test_invoice_recipient_is_redirected_and_forwarded_to_the_seller(
+    app: web.Application,
+) -> None:
+    # A verified invoice recipient: the reply names the seller and its privacy contact (P-4),
+    # the request goes to that contact (P-3) with a D-30 task, and the ticket is forwarded.
+    await send(app, make_mail(
+        sender="mette38@yahoo.dk", subject="Faktura 4400017",
+        body="Hej. Jeg har faaet en faktura 4400017 fra jer. Hvilke oplysninger har I om mig?"
+             "\r\n\r\nMvh Mette Hansen"), sender="mette38@yahoo.dk")
+    await settle(app)
+    [ticket] = await tickets(app)
+    assert ticket.controller == "seller" and ticket.status == "forwarded"
+    by_kind = {o.kind: o for o in await outbox(app)}
+    assert set(by_kind) == {"seller_redirect", "seller_forward"}
+    assert by_kind["seller_redirect"].to_addr == "mette38@yahoo.dk"
+    assert "Østjysk Tandklinik ApS" in by_kind["seller_redirect"].body
+    assert "privacy@oestjysktandklinik.dk" in by_kind["seller_redirect"].body
+    assert by_kind["seller_forward"].to_addr == "privacy@oestjysktandklinik.dk"
+    assert "4400017" in by_kind["seller_forward"].body and ticket.ref in by_kind[
+        "seller_forward"].body
+    assert by_kind["seller_forward"].headers["Auto-Submitted"] == "auto-generated"
+    async with app[SESSIONS]() as sess:
+        [task] = (await sess.execute(select(TicketTask))).scalars().all()
+    assert task.kind == "forward_to_seller"
+    assert task.due == deadlines.forward_due(ticket.received_local_date)
+    assert task.status == "done"  # the relay took the forward
+    assert len(sink(app)) == 2
+
+
+async def test_a_guessed_invoice_number_gets_a_generic_redirect(app: web.Application) -> None:
+    # A stranger naming an invoice case: the request is forwarded, but the reply names no seller.
+    await send(app, make_mail(
+        sender="x@example.com", subject="Slet mine data",
+        body="Slet alle mine oplysninger. Faktura 4400017."), sender="x@example.com")
+    await settle(app)
+    by_kind = {o.kind: o for o in await outbox(app)}
+    reply = by_kind["seller_redirect"]
+    assert reply.to_addr == "x@example.com"
+    for secret in RECORDS:
+        assert secret not in reply.body and secret not in reply.subject, secret
+
+
+async def test_identity_question_pauses_and_the_answer_verifies(app: web.Application) -> None:
+    # Partial match on an access request: one question (ID-4), the clock pauses (D-10); the
+    # requester's answer verifies the ticket and the clock runs again.
+    first = make_mail(sender="mh@example.com", subject="Indsigt",
+                      body="Send mig alle oplysninger I har om mig.\r\nMette Hansen, sag 4400011")
+    await send(app, first, sender="mh@example.com")
+    await settle(app)
+    [ticket] = await tickets(app)
+    assert ticket.verification == "partial" and ticket.status == "awaiting_requester"
+    [question] = await outbox(app)
+    assert question.kind == "identity_question"
+    assert "fødselsdato" in question.body or "date of birth" in question.body
+    for secret in RECORDS:
+        assert secret not in question.body, secret
+    answer = make_mail(sender="mh@example.com", subject=f"Re: Indsigt [{ticket.ref}]",
+                       message_id="<m2@example.dk>", In_Reply_To=question.message_id,
+                       body="Min fødselsdato er 08.01.1993.\r\n\r\n> Mette Hansen, sag 4400011")
+    await send(app, answer, sender="mh@example.com")
+    await settle(app)
+    [after] = await tickets(app)
+    assert after.verification == "verified" and after.status == "in_progress"
+    async with app[SESSIONS]() as sess:
+        [pause] = (await sess.execute(select(TicketPause))).scalars().all()
+    assert pause.reason == "identity" and pause.replied_on is not None
+
+
+@pytest.mark.parametrize("body", [
+    # wrong name, right case number
+    "Jeg hedder Jens Hansen og har sag 4400011. Send mig mine oplysninger og beløbet.",
+    # right name, wrong postcode
+    "Mette Hansen, Bøgevej 76, 9999 Andetsted. Send mig en kopi af mine data.",
+    # guessed case numbers
+    "Hvad har I registreret på sag 4400011, 4400017 og 4400003? Send mig alt.",
+    # a name alone, asking what exists
+    "Har I en sag mod Mette Hansen? Hvor meget skylder hun, og til hvem?",
+])
+async def test_crafted_requests_reveal_nothing(
+    app: web.Application, caplog: pytest.LogCaptureFixture, body: str
+) -> None:
+    # No reply or log line contains a name, address, amount, seller or case number that the
+    # requester did not write themselves (RULES ID-1).
+    caplog.set_level(logging.DEBUG)
+    await send(app, make_mail(sender="probe@example.com", subject="Forespørgsel", body=body),
+               sender="probe@example.com")
+    await settle(app)
+    [ticket] = await tickets(app)
+    assert ticket.verification != "verified"
+    sent = [m.as_string() for m in sink(app)]
+    assert sent, "the requester still gets an answer"
+    logs = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in RECORDS:
+        if secret in body:
+            continue  # what they wrote themselves may come back
+        for text in (*sent, logs):
+            assert secret not in text, secret
+    assert (await inbound(app))[0].status == "ticketed"
