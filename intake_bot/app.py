@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from intake_bot.case_import import load_demo_if_empty
+from intake_bot.followups import watch_deadlines
 from intake_bot.intake import process_inbound, watch_backlog
 from intake_bot.keys import (
     BACKLOG_STATE,
@@ -75,7 +76,7 @@ async def create_app(settings: Settings) -> web.Application:
     app[SEALER] = Sealer(settings.cpr_key())
     app[POLICY] = load_policy()
     app[TEMPLATES] = Templates(settings.replies.templates, settings.replies.default_language)
-    app[JOBS] = (process_inbound, send_outbox, watch_backlog)
+    app[JOBS] = (process_inbound, send_outbox, watch_backlog, watch_deadlines)
     app[BACKLOG_STATE] = BacklogState()
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(classifier_ctx)

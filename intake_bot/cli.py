@@ -177,6 +177,26 @@ def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_store(settings, work))
 
 
+def cmd_tickets_extend(args: argparse.Namespace, settings: Settings) -> int:
+    from intake_bot import followups
+    from intake_bot.replies import Templates
+    from intake_bot.store.models import utcnow
+    from intake_bot.store.tickets import get_ticket
+
+    templates = Templates(settings.replies.templates, settings.replies.default_language)
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions.begin() as sess:
+            ticket = await get_ticket(sess, args.ref)
+            await followups.extend(sess, settings, templates, ticket, args.reason,
+                                   f"cli:{args.by}", utcnow())
+            print(f"{ticket.ref} extended to {ticket.extended_due.isoformat()}; "
+                  "the notice is in the outbox")
+        return 0
+
+    return asyncio.run(_with_store(settings, work))
+
+
 def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions() as sess:
@@ -309,6 +329,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("show", cmd_tickets_show, "show one ticket", group)
     p.add_argument("ref")
     p.add_argument("--json", action="store_true")
+
+    p = add("extend", cmd_tickets_extend,
+            "extend a ticket by two months and send the notice (RULES D-7, D-9)", group)
+    p.add_argument("ref")
+    p.add_argument("--reason", required=True,
+                   choices=("amount_of_data", "spread_across_units", "redaction",
+                            "intelligibility", "exceptional_influx"))
+    p.add_argument("--by", required=True, help="who approved it (supervisor)")
 
     group = sub.add_parser("outbox", help="outgoing mail").add_subparsers(
         dest="action", required=True, metavar="ACTION")

@@ -385,15 +385,23 @@ async def _continue_ticket(ctx: StepContext, item: Intake, ticket: Ticket) -> No
     and flag for review when the new mail seems to be about something else."""
     details: dict[str, object] = {"inbound_id": item.inbound_id,
                                   "rule": item.thread.rule if item.thread else None}
+    v = item.verification
     if ticket.status == "awaiting_requester":
-        await tickets.resume_ticket(ctx.sess, ticket, item.received_at, ctx.settings.deadlines)
+        # D-14: only a reply that lets us decide ends the pause; otherwise an agent looks.
+        if v is not None and v.outcome == "verified":
+            _record_verification(ctx, item, ticket)
+            details["verified"] = True
+            await tickets.resume_ticket(ctx.sess, ticket, item.received_at,
+                                        ctx.settings.deadlines)
+        else:
+            ticket.needs_review = True
+            details["pause_kept"] = True
     elif ticket.status == "closed":
         await tickets.change_status(ctx.sess, ticket, "in_progress", "system")
         ticket.needs_review = True
         details["reopened"] = True
-    v = item.verification
     if v is not None and v.outcome == "verified" and ticket.verification != "verified":
-        _record_verification(ctx, item, ticket)  # e.g. the answer to our identity question
+        _record_verification(ctx, item, ticket)
         details["verified"] = True
     c = item.classification
     if c is not None and set(c.rights) - set(ticket.rights):

@@ -15,6 +15,7 @@ Environment = Literal["development", "production"]
 
 @dataclass
 class BacklogState:
-    """When the backlog watch (intake.watch_backlog) looks next; kept on the app."""
+    """When the periodic watches (backlog, deadlines) look next; kept on the app."""
 
     next_check: datetime | None = None
+    next_deadline_check: datetime | None = None  # followups.watch_deadlines
