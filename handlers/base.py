@@ -7,7 +7,7 @@ draft that cites the rule it follows. The pipeline carries the actions out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar, Literal, Protocol
 
 from intake_bot.policy import PolicyFacts
@@ -55,7 +55,8 @@ class HandlerContext:
     has_seller_link: bool  # P-2: a supplied case/invoice number matched an invoice-stage case
     language: str
     policy: PolicyFacts
-    facts: dict[str, str] = field(default_factory=dict)
+    representative: str | None = None  # ID-8: lawyer, guardian, parent, estate, other
+    authority_document: bool = False  # a power of attorney or the like is attached
 
     @property
     def verified(self) -> bool:
@@ -81,6 +82,9 @@ def identity_actions(right: str, ctx: HandlerContext) -> tuple[Action, ...]:
     """Ask for identity when this right needs it and the requester is not verified (ID-4)."""
     if right not in NEEDS_VERIFICATION or ctx.verified or ctx.controller == "seller":
         return ()
+    if ctx.representative is not None:
+        # ID-8: authority first; with a document attached an agent checks it, we ask nothing.
+        return () if ctx.authority_document else (Action("ask_identity", "authority"),)
     if ctx.verification == "no_match" or ctx.missing_factor is None:
         return (Action("ask_identity", "no_match"),)
     return (Action("ask_identity", ctx.missing_factor),)

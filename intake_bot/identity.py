@@ -215,6 +215,51 @@ def _evidence(flags: dict[str, bool], person: Person | None, individuals: int
     return out
 
 
+# ID-8: someone writing for the data subject. Cues over the loose text (normalize.loose: no
+# æøå, aa/ae/oe collapsed, lower case), so "på vegne af" and "paa vegne af" both read "pa vegne af".
+_REPRESENTATIVE = (
+    ("estate", re.compile(r"\b(dodsbo|afdode|afdoede|boet efter|deceased|estate of|late (?:mother|"
+                          r"father|husband|wife)|dodsbo|nachlass|verstorbene)\b")),
+    ("guardian", re.compile(r"\b(varge|vargemal|guardian|betreuer|forvaltare|verge for)\b")),
+    ("parent", re.compile(r"\b(min (?:son|datter|dotter) (?:pa|er) \d{1,2} ar|"
+                          r"mit barn|my (?:son|daughter) (?:is|aged) \d{1,2}|"
+                          r"foraldremyndighed|foreldreansvar)\b")),
+    ("lawyer", re.compile(r"\b(advokat\w*|lawyer|attorney|solicitor|rechtsanwalt\w*|"
+                          r"min klient|vores klient|our client|my client|meine mandantin|"
+                          r"meinen mandanten|var klient)\b")),
+    ("other", re.compile(r"\b(pa vegne af|pa vegne av|on behalf of|for min (?:mor|far|"
+                         r"mand|kone|bror|soster)|for my (?:mother|father|husband|wife)|"
+                         r"fuldmagt|fullmakt|power of attorney|vollmacht|im auftrag|"
+                         r"galdsradgiver|debt counsellor|socialradgiver)\b")),
+)
+_AUTHORITY_FILE = re.compile(r"(fuldmagt|fullmakt|power.?of.?attorney|vollmacht|poa\b|"
+                             r"skifteretsattest|vargemalsbevis|letter.?of.?authority)",
+                             re.IGNORECASE)
+# ID-5: identity documents nobody asked for (they must be deleted after use).
+_ID_DOCUMENT_FILE = re.compile(r"(\bpas\b|\bpass\b|passport|korekort|driving.?licen|"
+                               r"sundhedskort|sygesikring|id.?kort|id.?card|legitimation|"
+                               r"personalausweis|reisepass)", re.IGNORECASE)
+
+
+def representative(text: str) -> str | None:
+    """The kind of representative the text shows (ID-8), or None for the data subject."""
+    folded = normalize.loose(text)
+    for kind, pattern in _REPRESENTATIVE:
+        if pattern.search(folded):
+            return kind
+    return None
+
+
+def authority_document(filenames: Iterable[str]) -> bool:
+    """Whether an attachment looks like a power of attorney or similar (an agent checks it)."""
+    return any(_AUTHORITY_FILE.search(normalize.loose(name)) for name in filenames)
+
+
+def id_documents(filenames: Iterable[str]) -> list[str]:
+    """Attachments that look like identity documents (ID-5: never asked for; delete after use)."""
+    return [name for name in filenames if _ID_DOCUMENT_FILE.search(normalize.loose(name))]
+
+
 def missing_factor(v: Verification) -> str | None:
     """The one factor to ask for after `partial`/`ambiguous`, in ID-4's order (case number,
     birth date, postal address), skipping what already matched; None when nothing is left."""

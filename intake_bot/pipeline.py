@@ -225,8 +225,24 @@ async def verify_identity(ctx: StepContext, item: Intake) -> None:
     if failed >= VERIFY_ATTEMPTS_PER_DAY:
         item.review_reasons.append("too many verification attempts")
         return
-    result = identity.decide(item.candidates, item.claims)
-    item.verification = await identity.with_all_cases(ctx.sess, result)
+    result = await identity.with_all_cases(
+        ctx.sess, identity.decide(item.candidates, item.claims))
+    files = [a.filename for a in item.mail.attachments] if item.mail else []
+    evidence = dict(result.evidence)
+    kind = identity.representative(f"{item.subject}\n{item.core}")
+    if kind is not None:
+        # ID-8: the data subject may be identified, but authority is for an agent to check;
+        # until then nothing is disclosed, so the outcome stays below `verified`.
+        evidence.update(representative=kind, authority_document=identity.authority_document(
+            files), subject_identified=result.outcome == "verified")
+        item.review_reasons.append(f"representative ({kind}): check authority (ID-8)")
+        if result.outcome == "verified":
+            result = identity.Verification("partial", (), evidence)
+    if identity.id_documents(files):
+        evidence["id_document"] = True
+        item.review_reasons.append(
+            "identity document sent unasked: verify, record 'ID checked', delete it (ID-5)")
+    item.verification = identity.Verification(result.outcome, result.persons, evidence)
     item.case_ids = tuple(sorted({p.case_id for p in item.verification.persons}))
 
 

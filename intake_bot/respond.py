@@ -70,6 +70,9 @@ def handler_context(item: Intake, ticket: Ticket, policy: PolicyFacts) -> Handle
         missing_factor=identity.missing_factor(v) if v else "K1", stages=stages,
         has_seller_link=seller_link(item) is not None, language=ticket.language or "da",
         policy=policy,
+        representative=str(v.evidence["representative"]) if v and v.evidence.get(
+            "representative") else None,
+        authority_document=bool(v and v.evidence.get("authority_document")),
     )
 
 

@@ -141,3 +141,27 @@ def test_dates_in_the_forms_people_write() -> None:
 
     for text in ("født 23.06.1944", "born 23/6/1944", "1944-06-23", "d. 23. juni 1944"):
         assert date(1944, 6, 23) in identity.claims_from(text).birth_dates, text
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Jeg skriver på vegne af min mor, Karen Jensen.", "other"),
+    ("Jeg skriver paa vegne af min far.", "other"),
+    ("Som advokat for Jens Hansen anmoder vi om indsigt.", "lawyer"),
+    ("We act for our client, Mr Hansen.", "lawyer"),
+    ("Jeg er værge for min bror, der ikke selv kan.", "guardian"),
+    ("Boet efter afdøde Hans Petersen ønsker indsigt.", "estate"),
+    ("Ich schreibe im Auftrag meiner Mutter.", "other"),
+    ("Send mig mine egne oplysninger.", None),
+])
+def test_representatives_are_recognised(text: str, kind: str | None) -> None:
+    # ID-8: who writes for someone else, in the languages people write in, without æøå too.
+    assert identity.representative(text) == kind
+
+
+def test_authority_and_id_documents_by_file_name() -> None:
+    # A power of attorney is recognised for an agent to check; ID documents are flagged (ID-5).
+    assert identity.authority_document(["Fuldmagt underskrevet.pdf"])
+    assert identity.authority_document(["power_of_attorney.pdf"])
+    assert not identity.authority_document(["faktura.pdf"])
+    assert identity.id_documents(["pas.jpg", "kørekort.png", "compass.pdf", "Passport.pdf"]) == [
+        "pas.jpg", "kørekort.png", "Passport.pdf"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from email.message import EmailMessage
+from email.utils import make_msgid
 from typing import Any
 
 import pytest
@@ -142,3 +144,57 @@ async def test_crafted_requests_reveal_nothing(
         for text in (*sent, logs):
             assert secret not in text, secret
     assert (await inbound(app))[0].status == "ticketed"
+
+
+def _with_attachment(sender: str, body: str, filename: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, "gdpr@alektumgroup.dk", "Anmodning om indsigt"
+    msg["Message-ID"] = make_msgid(domain="example.dk")
+    msg.set_content(body)
+    msg.add_attachment(b"%PDF-1.4 test", maintype="application", subtype="pdf",
+                       filename=filename)
+    return msg.as_bytes()
+
+
+LAWYER = ("Som advokat for Morten Østergaard, født 23.06.1944, sag 4400003, anmoder jeg om "
+          "indsigt i alle oplysninger om min klient.\n\nMed venlig hilsen\nAdvokat Line Berg")
+
+
+async def test_a_lawyer_without_a_power_of_attorney_is_asked_for_one(
+    app: web.Application,
+) -> None:
+    # ID-8: the client is identified from the lawyer's details, but nothing is disclosed and
+    # the one question asks for the authority (a power of attorney), not for more identity.
+    await send(app, make_mail(sender="line@advokat.example", subject="Indsigt", body=LAWYER),
+               sender="line@advokat.example")
+    await settle(app)
+    [ticket] = await tickets(app)
+    assert ticket.verification == "partial" and ticket.person_id is None
+    evidence = ticket.verification_evidence
+    assert evidence["representative"] == "lawyer" and evidence["subject_identified"] is True
+    assert evidence["authority_document"] is False and ticket.needs_review
+    [question] = await outbox(app)
+    assert question.kind == "identity_question" and "fuldmagt" in question.body
+    for secret in ("4400000", "4400021", "Kærvej", "2300"):
+        assert secret not in question.body
+
+
+async def test_power_of_attorney_attached_goes_to_an_agent(app: web.Application) -> None:
+    # With a document that looks like a power of attorney no question is asked: an agent
+    # checks it (ID-8); the ticket still is not verified by the bot.
+    await send(app, _with_attachment("line@advokat.example", LAWYER, "Fuldmagt_Oestergaard.pdf"),
+               sender="line@advokat.example")
+    await settle(app)
+    [ticket] = await tickets(app)
+    assert ticket.verification == "partial"
+    assert ticket.verification_evidence["authority_document"] is True
+    assert [o.kind for o in await outbox(app)] == ["acknowledgement"]
+
+
+async def test_an_unasked_id_document_is_flagged_for_deletion(app: web.Application) -> None:
+    # ID-5: a passport scan nobody asked for is flagged so an agent verifies and deletes it.
+    await send(app, _with_attachment("mette93@outlook.dk", "Her er mit pas. Send mine data.",
+                                     "pas.jpg"), sender="mette93@outlook.dk")
+    await settle(app)
+    [ticket] = await tickets(app)
+    assert ticket.verification_evidence["id_document"] is True and ticket.needs_review
