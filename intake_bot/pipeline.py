@@ -34,6 +34,7 @@ from intake_bot.store.models import (
     OutboxMessage,
     Ticket,
     TicketEvent,
+    VerificationAttempt,
     utcnow,
 )
 from mail import automail, threads
@@ -222,7 +223,14 @@ async def verify_identity(ctx: StepContext, item: Intake) -> None:
             Ticket.requester_email == item.sender, Ticket.created_at >= since,
             Ticket.verification.in_(("partial", "ambiguous", "no_match")),
         ))).scalar_one()
-    if failed >= VERIFY_ATTEMPTS_PER_DAY:
+    named_cases = sorted({p.case_id for p in item.candidates
+                          if p.case_number in item.claims.numbers})
+    on_cases = 0
+    if named_cases:
+        on_cases = (await ctx.sess.execute(select(func.count()).select_from(
+            VerificationAttempt).where(VerificationAttempt.case_id.in_(named_cases),
+                                       VerificationAttempt.at >= since))).scalar_one()
+    if failed >= VERIFY_ATTEMPTS_PER_DAY or on_cases >= VERIFY_ATTEMPTS_PER_DAY:
         item.review_reasons.append("too many verification attempts")
         return
     result = await identity.with_all_cases(
@@ -243,6 +251,8 @@ async def verify_identity(ctx: StepContext, item: Intake) -> None:
         item.review_reasons.append(
             "identity document sent unasked: verify, record 'ID checked', delete it (ID-5)")
     item.verification = identity.Verification(result.outcome, result.persons, evidence)
+    if result.outcome != "verified":
+        ctx.sess.add_all(VerificationAttempt(case_id=c, at=ctx.now) for c in named_cases)
     item.case_ids = tuple(sorted({p.case_id for p in item.verification.persons}))
 
 

@@ -406,3 +406,15 @@ class Suppression(Base):
     purpose: Mapped[str] = mapped_column(String(16))  # survey | marketing
     value_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VerificationAttempt(Base):
+    """A failed verification that named a case (brute-force protection, RULES ID-3/ID-4): many
+    failures on one case within a day stop automatic verification for it."""
+
+    __tablename__ = "verification_attempts"
+    __table_args__ = (Index("ix_verification_attempts_case_at", "case_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -198,3 +198,21 @@ async def test_an_unasked_id_document_is_flagged_for_deletion(app: web.Applicati
     await settle(app)
     [ticket] = await tickets(app)
     assert ticket.verification_evidence["id_document"] is True and ticket.needs_review
+
+
+async def test_guessing_at_one_case_stops_automatic_verification(
+    app: web.Application,
+) -> None:
+    # Brute-force protection: after five failed attempts on one case within a day, even right
+    # details for it are not verified automatically; an agent looks.
+    for n in range(5):
+        guess = make_mail(sender=f"g{n}@example.com", subject="Indsigt", message_id=f"<g{n}@x>",
+                          body=f"Jeg hedder Person Nummer{n}, sag 4400011. Send mine data.")
+        await send(app, guess, sender=f"g{n}@example.com")
+    right = make_mail(sender="g9@example.com", subject="Indsigt", message_id="<g9@x>",
+                      body="Mette Hansen, født 08.01.1993, sag 4400011. Send mine data.")
+    await send(app, right, sender="g9@example.com")
+    await settle(app)
+    last = (await tickets(app))[-1]
+    assert last.requester_email == "g9@example.com"
+    assert last.verification == "pending" and last.needs_review
