@@ -15,6 +15,7 @@ from intake_bot.policy import PolicyFacts
 # What the bot may do without an agent (RULES R-0).
 ActionKind = Literal[
     "acknowledge",  # ref and due date
+    "answer_information",  # R-INF: general questions answered from the policy facts
     "ask_identity",  # ID-4: one missing factor, or the neutral no-match text
     "ask_case_number",  # §3.1 unknown: which case or invoice is it about
     "redirect_to_seller",  # P-4 reply to the requester

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from handlers.base import HandlerContext, Outcome
+from handlers.base import Action, HandlerContext, Outcome
 
 
 class InformationHandler:
@@ -23,4 +23,8 @@ class InformationHandler:
             "You can complain to " + p.authority_text() + ".",
         ))
         checklist = ("Answer from the policy facts; no verification is needed (R-INF).",)
-        return Outcome(self.right, (), checklist, draft, ("R-INF", "D-33"), needs_agent=False)
+        # Only a pure information question is answered at once; with other rights in the same
+        # message the acknowledgement goes out and the agent answers everything together.
+        actions = (Action("answer_information"),) if ctx.rights == ("information",) else ()
+        return Outcome(self.right, actions, checklist, draft, ("R-INF", "D-33"),
+                       needs_agent=False)

@@ -29,6 +29,8 @@ class PolicyFacts:
     recipients: tuple[str, ...]
     sources: tuple[str, ...]
     retention: tuple[tuple[str, str], ...]
+    recipients_da: tuple[str, ...]
+    retention_da: tuple[tuple[str, str], ...]
 
     def authority_text(self) -> str:
         """Datatilsynet's contact details on one line (R-CPL)."""
@@ -52,6 +54,8 @@ def load_policy(path: Path = DEFAULT_FILE) -> PolicyFacts:
             recipients=tuple(data["recipients"]),
             sources=tuple(data["sources"]),
             retention=tuple((r["what"], r["period"]) for r in data["retention"]),
+            recipients_da=tuple(data["recipients_da"]),
+            retention_da=tuple((r["what_da"], r["period_da"]) for r in data["retention"]),
         )
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"policy.{exc}", "missing or malformed") from None

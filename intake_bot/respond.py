@@ -99,6 +99,8 @@ async def respond(ctx: StepContext, item: Intake, outcomes: list[Outcome]) -> No
         return
     if "redirect_to_seller" in kinds:
         await _redirect(ctx, item, ticket, sender, "forward_to_seller" in kinds)
+    elif "answer_information" in kinds:
+        await _answer_information(ctx, item, ticket, sender)
     elif "ask_identity" in kinds:
         detail = next(a.detail for a in actions if a.kind == "ask_identity")
         await _ask_identity(ctx, item, ticket, sender, detail)
@@ -142,6 +144,22 @@ async def _acknowledge(ctx: StepContext, item: Intake, ticket: Ticket, to: str) 
         **({} if ticket.gdpr_related else {"due_paragraph": ""}),
     )
     await _send(ctx, item, ticket, to, "acknowledgement", rendered)
+
+
+async def _answer_information(ctx: StepContext, item: Intake, ticket: Ticket, to: str) -> None:
+    """R-INF: general questions answered at once from the policy facts (R-0 allows it)."""
+    policy, danish = ctx.policy, ticket.language in ("da", "nb", "sv")
+    language = "da" if danish else "en"
+    template = ctx.templates.get("information_answer", language)
+    rendered = template.render(
+        due=ticket.due, **_common(ctx, ticket),
+        purposes="\n".join(f"- {p.label_da if danish else p.label_en}" for p in policy.purposes),
+        recipients=", ".join(policy.recipients_da if danish else policy.recipients),
+        retention="\n".join(f"- {what}: {period}" for what, period
+                             in (policy.retention_da if danish else policy.retention)),
+        authority=policy.authority_text(),
+    )
+    await _send(ctx, item, ticket, to, "information_answer", rendered)
 
 
 async def _ask_identity(ctx: StepContext, item: Intake, ticket: Ticket, to: str,
@@ -230,4 +248,4 @@ async def ack_blocked(ctx: StepContext, sender: str) -> str | None:
     return "rate_limit" if sent >= ctx.settings.replies.ack_limit_per_hour else None
 
 
-REPLY_KINDS = ("acknowledgement", "identity_question", "seller_redirect")
+REPLY_KINDS = ("acknowledgement", "identity_question", "seller_redirect", "information_answer")

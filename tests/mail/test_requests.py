@@ -216,3 +216,21 @@ async def test_guessing_at_one_case_stops_automatic_verification(
     last = (await tickets(app))[-1]
     assert last.requester_email == "g9@example.com"
     assert last.verification == "pending" and last.needs_review
+
+
+async def test_a_general_question_is_answered_from_the_policy_facts(
+    app: web.Application,
+) -> None:
+    # R-INF: a question about how data are handled gets the answer at once, with nothing
+    # personal, in the requester's language (R-0 lets the bot do this).
+    await send(app, make_mail(
+        sender="q@example.com", subject="Spørgsmål",
+        body="Hej. Hvor længe gemmer I oplysninger, og hvem deler I dem med?"),
+        sender="q@example.com")
+    await settle(app)
+    [ticket] = await tickets(app)
+    assert ticket.rights == ["information"]
+    [answer] = await outbox(app)
+    assert answer.kind == "information_answer"
+    assert "36 måneder efter sagens afslutning" in answer.body
+    assert "Carl Jacobsens Vej 35" in answer.body and ticket.ref in answer.body
