@@ -112,7 +112,7 @@ def test_every_request_type_has_a_handler_with_the_same_interface() -> None:
     ("access", "no_match", ["ask_identity:no_match"]),
     ("access", "verified", []),
     ("erasure", "ambiguous", ["ask_identity:K4"]),
-    ("information", "no_match", []),  # nothing personal is disclosed: no verification (R-INF)
+    ("information", "no_match", ["answer_information:"]),  # nothing personal: answered (R-INF)
     ("complaint", "no_match", []),
     ("consent_withdrawal", "no_match", ["suppress_contact:survey"]),  # ID-7
     ("automated_decision", "partial", []),  # always to a supervisor (R-ADM)
