@@ -62,6 +62,9 @@ CASES: list[tuple[str, str, str, str | None, str | None, str, set[str], set[str]
     # K1 + K2 + K3: postal address with the street written without æøå.
     ("Morten Østergaard, Kaervej 54, 2300 København S. Sag 4400000.", "", "x@else.dk", None,
      None, "verified", {"K1", "K2", "K3"}, MORTEN),
+    # A typo in the street name still matches the address (K3 with rapidfuzz).
+    ("Morten Østergaard, Kærvje 54, 2300 København S. Sag 4400000.", "", "x@else.dk", None,
+     None, "verified", {"K1", "K2", "K3"}, MORTEN),
     # K6 (SMS from the phone on file) + K2 + K1, a co-debtor without e-mail.
     ("Søren Mortensen her, sag 4400003", "", None, "+4553942210", None, "verified",
      {"K1", "K2", "K6"}, {"4400003"}),
