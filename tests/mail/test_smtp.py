@@ -98,7 +98,7 @@ async def test_store_down_is_451_and_nothing_stored(
     # When the database is gone the sender gets 451 4.3.0 (retry later), never a 5xx.
     async with temporary_database() as url:
         client: TestClient[Any, Any] = await aiohttp_client(
-            await create_app(make_settings(database_url=url)))
+            await create_app(make_settings(database_url=url, worker_enabled="false")))
     with pytest.raises(aiosmtplib.SMTPResponseException) as err:
         await _send(client.app[SMTP_PORT], MAIL)
     assert err.value.code == 451 and "4.3.0" in err.value.message
