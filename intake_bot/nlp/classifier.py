@@ -16,6 +16,7 @@ from intake_bot.nlp.entities import Entity, build_entity_pipeline, entities_of
 from intake_bot.nlp.features import EMPTY_TOKEN, model_input
 from intake_bot.nlp.labels import GDPR, LANGUAGES, RIGHTS, SUBJECT_TYPES
 from intake_bot.nlp.language import build_detector, combine, lingua_scores
+from intake_bot.nlp.linear import LinearModel
 from intake_bot.nlp.paths import DEFAULT_MODEL_DIR
 
 BATCH_SIZE = 64
@@ -63,6 +64,9 @@ class Classifier:
         self.nlp = self._load_models(model_dir)
         self.entity_nlp = build_entity_pipeline()
         self.detector = build_detector()
+        # The linear companion (nlp/linear.py), mixed into the scores when it was trained.
+        self.linear = LinearModel.load(model_dir / "linear") if (
+            model_dir / "linear" / "meta.json").exists() else None
         calibration = model_dir / "calibration.json"
         # Uncalibrated only while the calibration itself is being fitted (scripts/calibrate.py).
         self.calibration = Calibration.load(calibration) if calibration.exists() else Calibration()
@@ -81,9 +85,11 @@ class Classifier:
         """Model and lingua scores before calibration."""
         inputs = [model_input(t) for t in texts]
         docs = self.nlp.pipe((m for m, _ in inputs), batch_size=BATCH_SIZE)
+        linear = self.linear.scores(texts) if self.linear is not None else [{}] * len(texts)
         out = []
-        for doc, (_, prepared) in zip(docs, inputs, strict=True):
-            cats = dict(doc.cats)
+        for doc, (_, prepared), lin in zip(docs, inputs, linear, strict=True):
+            cats = self.linear.blend(doc.cats, lin) if self.linear is not None else dict(
+                doc.cats)
             out.append(RawScores(
                 cats=cats,
                 language={code: cats.get(f"lang_{code}", 0.0) for code in LANGUAGES},

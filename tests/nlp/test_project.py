@@ -23,5 +23,6 @@ def test_smoke_workflow_trains_calibrates_and_evaluates() -> None:
     assert metrics["n"] > 500
     assert set(metrics["rights_per_label"]) >= {"access", "erasure", "complaint"}
     assert (smoke / "pipeline" / "calibration.json").exists()
+    assert (smoke / "pipeline" / "linear" / "model.joblib").exists()
     assert (smoke / "subject_confusion.png").read_bytes()[:4] == b"\x89PNG"
     shutil.rmtree(smoke, ignore_errors=True)
