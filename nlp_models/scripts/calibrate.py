@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from intake_bot.nlp.calibration import Calibration, best_threshold, fit_platt
@@ -20,6 +22,15 @@ def main(pipeline: Path, dev_file: Path) -> None:
     classifier = Classifier(pipeline)
     gold = load_gold(dev_file)
     raws = classifier.raw_scores([g.text for g in gold])
+    oof_file = pipeline / "linear" / "dev_scores.json"
+    if classifier.linear is not None and oof_file.exists():
+        # The linear model saw dev in training: blend its out-of-fold dev scores instead, so
+        # the calibration is fitted on scores like those of messages it never saw.
+        oof = json.loads(oof_file.read_text(encoding="utf-8"))
+        linear, classifier.linear = classifier.linear, None
+        spacy_only = classifier.raw_scores([g.text for g in gold])
+        raws = [replace(r, cats=linear.blend(s.cats, oof[g.text]))
+                for r, s, g in zip(raws, spacy_only, gold, strict=True)]
     cal = Calibration()
     for label in (*RIGHTS, GDPR):
         truth = [(g.gdpr_related if label == GDPR else label in g.rights) for g in gold]
