@@ -71,6 +71,10 @@ class Classifier:
         # Uncalibrated only while the calibration itself is being fitted (scripts/calibrate.py).
         self.calibration = Calibration.load(calibration) if calibration.exists() else Calibration()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classifier")
+        # Micro-batching: calls made while a batch is being classified wait for the next one,
+        # which classify_many handles at a fraction of the per-call cost (bench/classify.py).
+        self._waiting: list[tuple[str, asyncio.Future[Classification]]] = []
+        self._drainer: asyncio.Task[None] | None = None
 
     @staticmethod
     def _load_models(model_dir: Path) -> Language:
@@ -111,9 +115,30 @@ class Classifier:
         return self.classify_many([text])[0]
 
     async def classify(self, text: str) -> Classification:
-        """Classify off the event loop (spaCy holds the GIL only part of the time)."""
+        """Classify off the event loop; concurrent calls are classified together in batches."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.classify_text, text)
+        future: asyncio.Future[Classification] = loop.create_future()
+        self._waiting.append((text, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = loop.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(0)  # let callers scheduled in the same turn join this batch
+        while self._waiting:
+            batch, self._waiting = self._waiting[:BATCH_SIZE], self._waiting[BATCH_SIZE:]
+            try:
+                results = await loop.run_in_executor(
+                    self._executor, self.classify_many, [text for text, _ in batch])
+            except Exception as exc:  # every caller of this batch gets the error
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():  # a caller may have been cancelled meanwhile
+                    future.set_result(result)
 
     def _decide(self, raw: RawScores, entities: tuple[Entity, ...]) -> Classification:
         if raw.empty:
