@@ -16,7 +16,7 @@ from datetime import date
 from dateutil import parser as dateparser
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake_bot import normalize
@@ -287,7 +287,7 @@ def missing_factor(v: Verification) -> str | None:
 
 async def find_candidates(sess: AsyncSession, claims: Claims) -> list[Person]:
     """Persons any claim points to, at most MAX_CANDIDATES. Each key is its own indexed lookup
-    (an OR across tables defeats the planners' index use); strong keys are asked first."""
+    (an OR across tables defeats the planners' index use); strong keys rank first."""
     lookups: list[Select[int]] = []
     if claims.email:
         lookups.append(select(ContactPoint.person_id).where(
@@ -307,13 +307,18 @@ async def find_candidates(sess: AsyncSession, claims: Claims) -> list[Person]:
         lookups.append(select(CasePerson.id).where(
             CasePerson.birth_date.in_(sorted(claims.birth_dates)),
             CasePerson.postcode.in_(sorted(claims.postcodes))))
+    if not lookups:
+        return []
+    # One round trip: each lookup stays its own indexed query (ordered, capped), joined with
+    # UNION ALL and tagged with its rank, so strong keys still come first.
+    branches = []
+    for rank, lookup in enumerate(lookups):
+        capped = lookup.order_by(lookup.selected_columns[0]).limit(MAX_CANDIDATES).subquery()
+        branches.append(select(literal(rank).label("rank"), capped.c[0].label("person_id")))
+    rows = (await sess.execute(union_all(*branches))).all()
     person_ids: dict[int, None] = {}
-    for lookup in lookups:
-        if len(person_ids) >= MAX_CANDIDATES:
-            break
-        rows = await sess.execute(lookup.order_by(lookup.selected_columns[0])
-                                  .limit(MAX_CANDIDATES))
-        person_ids.update(dict.fromkeys(rows.scalars()))
+    for row in sorted(rows, key=lambda r: (r.rank, r.person_id)):
+        person_ids.setdefault(row.person_id, None)
     return await _load(sess, list(person_ids)[:MAX_CANDIDATES])
 
 
