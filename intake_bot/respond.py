@@ -186,12 +186,17 @@ async def _redirect(ctx: StepContext, item: Intake, ticket: Ticket, to: str,
     named = (client is not None and bool(client.privacy_contact) and forward and (
         verified or normalize.loose(client.name) in normalize.loose(item.text)))
     values = _common(ctx, ticket)
+    forwarding = client is not None and link is not None and bool(client.privacy_contact) \
+        and forward
     if named and client is not None:
         values.update(seller=client.name, seller_contact=client.privacy_contact or "")
+        values["forwarded_paragraph"] = ""  # the seller paragraph says it already
     else:
         values["seller_paragraph"] = ""
+        if not forwarding:
+            values["forwarded_paragraph"] = ""
     await _send(ctx, item, ticket, to, "seller_redirect", template.render(**values))
-    if client is None or link is None or not client.privacy_contact or not forward:
+    if not forwarding or client is None or link is None:
         await tickets.add_event(ctx.sess, ticket, "system", "forward_not_possible",
                                 {"reason": "no reliable link to one seller (P-2)"})
         return

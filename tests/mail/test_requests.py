@@ -84,6 +84,8 @@ async def test_a_guessed_invoice_number_gets_a_generic_redirect(app: web.Applica
     by_kind = {o.kind: o for o in await outbox(app)}
     reply = by_kind["seller_redirect"]
     assert reply.to_addr == "x@example.com"
+    assert "sendt din henvendelse videre" in reply.body  # P-4: it was passed on (P-3)
+    assert by_kind["seller_forward"].to_addr == "privacy@oestjysktandklinik.dk"
     for secret in RECORDS:
         assert secret not in reply.body and secret not in reply.subject, secret
 
