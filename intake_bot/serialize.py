@@ -15,6 +15,7 @@ from intake_bot.store.models import (
     OutboxMessage,
     Ticket,
     TicketEvent,
+    TicketTask,
 )
 
 RECONCILED = ("ticketed", "attached", "quarantined", "auto_mail")
@@ -54,6 +55,9 @@ async def ticket_detail(sess: AsyncSession, t: Ticket) -> dict[str, Any]:
     events = (await sess.execute(
         select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id)
     )).scalars().all()
+    tasks = (await sess.execute(
+        select(TicketTask).where(TicketTask.ticket_id == t.id).order_by(TicketTask.id)
+    )).scalars().all()
     messages = [
         {"id": f"in-{m.id}", "direction": "in", "received_at": _iso(m.received_at),
          "subject": m.subject, "text": m.text, "status": m.status,
@@ -73,6 +77,8 @@ async def ticket_detail(sess: AsyncSession, t: Ticket) -> dict[str, Any]:
                       "notice_sent_on": _iso(t.extension_notice_sent_on)},
         "closed_at": _iso(t.closed_at),
         "messages": messages,
+        "tasks": [{"kind": k.kind, "due": _iso(k.due), "status": k.status,
+                   "done_at": _iso(k.done_at)} for k in tasks],
         "events": [event_json(e) for e in events],
     }
 

@@ -18,7 +18,9 @@ from intake_bot import deadlines
 from intake_bot.app import create_app
 from intake_bot.keys import CLASSIFIER, SESSIONS
 from intake_bot.nlp.classifier import Classifier
+from intake_bot.serialize import ticket_detail
 from intake_bot.store.models import TicketPause, TicketTask
+from intake_bot.store.tickets import get_ticket
 from tests.helpers.mailflow import inbound, make_mail, outbox, send, settle, sink, tickets
 
 AiohttpClient = Callable[[web.Application], Any]
@@ -73,6 +75,13 @@ async def test_invoice_recipient_is_redirected_and_forwarded_to_the_seller(
     assert task.due == deadlines.forward_due(ticket.received_local_date)
     assert task.status == "done"  # the relay took the forward
     assert len(sink(app)) == 2
+    async with app[SESSIONS]() as sess:
+        detail = await ticket_detail(sess, await get_ticket(sess, ticket.ref))
+    assert detail["tasks"] == [{"kind": "forward_to_seller", "due": task.due.isoformat(),
+                                "status": "done", "done_at": task.done_at.isoformat()}]
+    [planned] = [e for e in detail["events"] if e["action"] == "planned"]
+    assert planned["details"]["handlers"] == ["seller_redirect"]
+    assert "P-3" in planned["details"]["rules"] and planned["details"]["checklist"]
 
 
 async def test_a_guessed_invoice_number_gets_a_generic_redirect(app: web.Application) -> None:
