@@ -13,11 +13,10 @@ from typing import ClassVar, Literal, Protocol
 from intake_bot.policy import PolicyFacts
 
 # What the bot may do without an agent (RULES R-0).
+# Without any of these the requester gets the acknowledgement (ref and due date).
 ActionKind = Literal[
-    "acknowledge",  # ref and due date
     "answer_information",  # R-INF: general questions answered from the policy facts
     "ask_identity",  # ID-4: one missing factor, or the neutral no-match text
-    "ask_case_number",  # §3.1 unknown: which case or invoice is it about
     "redirect_to_seller",  # P-4 reply to the requester
     "forward_to_seller",  # P-3 forward to the seller's privacy contact (D-30)
     "suppress_contact",  # ID-7: stop survey SMS / marketing to the contact point it came from

@@ -75,7 +75,7 @@ async def _mail(sess: AsyncSession, settings: Settings, templates: Templates, ti
                 kind: str, **values: str | date) -> None:
     if not ticket.requester_email:
         return
-    reply_address = threads.reply_address(settings.smtp.addresses[0], ticket.reply_token or "")
+    reply_address = threads.ticket_reply_address(settings.smtp, ticket)
     rendered = templates.get(kind, ticket.language).render(
         ref=ticket.ref, company=settings.service.company_name, reply_address=reply_address,
         **values)

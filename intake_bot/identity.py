@@ -125,6 +125,12 @@ class Person:
     phones: frozenset[str] = frozenset()
 
     @property
+    def effective_stage(self) -> str | None:
+        """The stage that decides the controller: a closed case counts as the stage it closed
+        from (None when the case data does not say)."""
+        return self.closed_from_stage if self.stage == "closed" else self.stage
+
+    @property
     def individual(self) -> str:
         """Rows of one human on several cases share this (same CPR, or name and birth date)."""
         if self.cpr_hash:
@@ -145,6 +151,32 @@ class Verification:
     @property
     def person(self) -> Person | None:
         return self.persons[0] if self.persons else None
+
+    @property
+    def stages(self) -> frozenset[str | None]:
+        """Effective stages of the verified person's cases (empty unless verified)."""
+        return frozenset(p.effective_stage for p in self.persons)
+
+
+@dataclass(frozen=True)
+class SellerLink:
+    """RULES P-2: the seller a supplied case/invoice number points to."""
+
+    client_pk: int
+    case_number: str
+
+
+def seller_link(candidates: Sequence[Person], claims: Claims | None) -> SellerLink | None:
+    """The one seller that supplied numbers matching invoice-stage cases point to, if exactly
+    one (conflicting sellers: no link, so nothing is forwarded)."""
+    if claims is None:
+        return None
+    found = {(p.client_pk, p.case_number) for p in candidates
+             if p.case_number in claims.numbers and p.effective_stage == "invoice"}
+    if len({pk for pk, _ in found}) != 1:
+        return None
+    pk, number = sorted(found)[0]
+    return SellerLink(pk, number)
 
 
 def _name_matches(word: str, claims: Claims) -> bool:

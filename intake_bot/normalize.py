@@ -215,6 +215,21 @@ def mask_cpr(c: Cpr | str) -> str:
     return f"{digits[:6]}-XXXX"
 
 
+# Ten digits, DDMMYY-XXXX or DDMMYYXXXX, not inside a longer number or a hyphenated code.
+CPR_PATTERN = re.compile(r"(?<![\d-])(\d{6})[ -]?(\d{4})(?![\d-])")
+
+
+def find_cprs(text: str) -> list[tuple[re.Match[str], Cpr]]:
+    """Every CPR number in `text` with its match (numbers with no possible birth date skipped)."""
+    found = []
+    for match in CPR_PATTERN.finditer(text):
+        try:
+            found.append((match, parse_cpr(match.group(0))))
+        except ValueError:
+            continue
+    return found
+
+
 def hash_cpr(digits: str, key: bytes) -> str:
     """Return the HMAC-SHA256 hex digest of the ten CPR digits under `key` (RET-4)."""
     if not key:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,8 +41,6 @@ from mail.threads import ThreadMatch
 
 log = logging.getLogger(__name__)
 
-DISPOSITIONS = ("ticketed", "attached", "quarantined", "auto_mail")
-_CPR_CANDIDATE = re.compile(r"(?<!\d)\d{6}[- ]?\d{4}(?!\d)")
 # Which controller a subject type points to before any case data is consulted (RULES §3.1).
 VERIFY_ATTEMPTS_PER_DAY = 5
 _CONTROLLER = {"debtor": "company", "invoice_recipient": "seller",
@@ -65,7 +62,6 @@ class Intake:
     text: str = ""  # the whole text, CPR numbers masked (what is stored and shown)
     core: str = ""  # the writer's new words only, for the classifier
     cpr_hashes: tuple[str, ...] = ()  # keyed hashes of CPR numbers in the text (RET-4)
-    duplicate_of: int | None = None
     thread: ThreadMatch | None = None
     auto_reason: str | None = None
     bounced_outbox: tuple[int, ...] = ()
@@ -73,6 +69,7 @@ class Intake:
     claims: identity.Claims | None = None
     candidates: tuple[identity.Person, ...] = ()
     verification: identity.Verification | None = None
+    seller: identity.SellerLink | None = None  # P-2, set by route
     outcomes: list[Outcome] = field(default_factory=list)
     case_ids: tuple[int, ...] = ()
     controller: str = "undetermined"
@@ -128,13 +125,9 @@ async def normalize_input(ctx: StepContext, item: Intake) -> None:
     item.text = mask_cpr_like(mail.text)
     item.core = prepare(item.text).core
     key = ctx.settings.cpr_key()
-    hashes = set()
-    for found in _CPR_CANDIDATE.findall(f"{mail.subject}\n{mail.text}"):
-        try:
-            hashes.add(normalize.hash_cpr(normalize.parse_cpr(found).digits, key))
-        except ValueError:
-            continue  # not a possible CPR number (no such birth date)
-    item.cpr_hashes = tuple(sorted(hashes))
+    item.cpr_hashes = tuple(sorted({
+        normalize.hash_cpr(cpr.digits, key)
+        for _, cpr in normalize.find_cprs(f"{mail.subject}\n{mail.text}")}))
     if mail.fatal:
         item.settle("quarantined", f"parse:{mail.fatal}")
 
@@ -148,7 +141,6 @@ async def deduplicate(ctx: StepContext, item: Intake) -> None:
         select(MailKey.ticket_id).where(MailKey.content_key == item.mail.content_key)
     )).scalar_one_or_none()
     if ticket_id is not None:
-        item.duplicate_of = ticket_id
         item.ticket = await ticketing.load_ticket(ctx.sess, ticket_id)
         item.settle("attached", "duplicate")
 
@@ -263,13 +255,14 @@ async def route(ctx: StepContext, item: Intake) -> None:
     if c is not None and not c.gdpr_related:
         return
     item.controller = _CONTROLLER.get(c.subject_type, "undetermined") if c else "undetermined"
+    item.seller = identity.seller_link(item.candidates, item.claims)
     v = item.verification
     if v is None or v.outcome != "verified":
         # A supplied number of an invoice-stage case links the seller (P-2) even unverified.
-        if respond.seller_link(item) is not None and item.controller != "company":
+        if item.seller is not None and item.controller != "company":
             item.controller = "seller"
         return
-    stages = {p.closed_from_stage if p.stage == "closed" else p.stage for p in v.persons}
+    stages = v.stages
     if None in stages:
         item.review_reasons.append("closed case without closed_from_stage")
     if "collection" in stages:

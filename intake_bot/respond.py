@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -30,45 +29,21 @@ from intake_bot.store.models import Client, OutboxMessage, Suppression, Ticket, 
 from mail import threads
 from mail.outgoing import queue_mail, reply_subject
 
+# The automatic replies to a requester; together they count against the per-sender limit.
+REPLY_KINDS = ("acknowledgement", "identity_question", "seller_redirect", "information_answer")
+
 if TYPE_CHECKING:  # the pipeline imports this module
     from intake_bot.pipeline import Intake, StepContext
 
 
-@dataclass(frozen=True)
-class SellerLink:
-    """P-2: the seller a supplied case/invoice number points to."""
-
-    client_pk: int
-    case_number: str
-
-
-def seller_link(item: Intake) -> SellerLink | None:
-    """The one seller that supplied numbers matching invoice-stage cases point to, if exactly
-    one (conflicting sellers: no link, so nothing is forwarded)."""
-    if item.claims is None:
-        return None
-    found = {
-        (p.client_pk, p.case_number) for p in item.candidates
-        if p.case_number in item.claims.numbers
-        and (p.closed_from_stage if p.stage == "closed" else p.stage) == "invoice"
-    }
-    if len({pk for pk, _ in found}) != 1:
-        return None
-    pk, number = sorted(found)[0]
-    return SellerLink(pk, number)
-
-
 def handler_context(item: Intake, ticket: Ticket, policy: PolicyFacts) -> HandlerContext:
     v = item.verification
-    stages = frozenset(
-        (p.closed_from_stage if p.stage == "closed" else p.stage) or "closed"
-        for p in (v.persons if v else ())
-    )
+    stages = frozenset(stage or "closed" for stage in (v.stages if v else ()))
     return HandlerContext(
         rights=tuple(ticket.rights), subject_type=ticket.subject_type,
         controller=ticket.controller, verification=ticket.verification,
         missing_factor=identity.missing_factor(v) if v else "K1", stages=stages,
-        has_seller_link=seller_link(item) is not None, language=ticket.language or "da",
+        has_seller_link=item.seller is not None, language=ticket.language or "da",
         policy=policy,
         representative=str(v.evidence["representative"]) if v and v.evidence.get(
             "representative") else None,
@@ -111,19 +86,16 @@ async def respond(ctx: StepContext, item: Intake, outcomes: list[Outcome]) -> No
 def _mixed_case(item: Intake) -> bool:
     """A verified person with both a collection and an invoice case (§ 3.1 row 3)."""
     v = item.verification
-    if v is None or v.outcome != "verified":
-        return False
-    stages = {p.stage for p in v.persons}
-    return {"collection", "invoice"} <= stages
+    return v is not None and {"collection", "invoice"} <= v.stages
 
 
 async def _send(ctx: StepContext, item: Intake, ticket: Ticket, to: str, kind: str,
                 rendered: Rendered) -> OutboxMessage:
     mail = item.mail
-    reply_to = threads.reply_address(ctx.settings.smtp.addresses[0], ticket.reply_token or "")
     return await queue_mail(
         ctx.sess, ctx.settings.relay, ticket=ticket, kind=kind, to=to, rendered=rendered,
-        subject=reply_subject(ticket, rendered, item.subject), reply_to=reply_to,
+        subject=reply_subject(ticket, rendered, item.subject),
+        reply_to=threads.ticket_reply_address(ctx.settings.smtp, ticket),
         in_reply_to=mail.message_id if mail else None,
         references=mail.references if mail else (),
     )
@@ -132,8 +104,7 @@ async def _send(ctx: StepContext, item: Intake, ticket: Ticket, to: str, kind: s
 def _common(ctx: StepContext, ticket: Ticket) -> dict[str, str]:
     return {
         "ref": ticket.ref, "company": ctx.settings.service.company_name,
-        "reply_address": threads.reply_address(ctx.settings.smtp.addresses[0],
-                                               ticket.reply_token or ""),
+        "reply_address": threads.ticket_reply_address(ctx.settings.smtp, ticket),
     }
 
 
@@ -177,7 +148,7 @@ async def _ask_identity(ctx: StepContext, item: Intake, ticket: Ticket, to: str,
 async def _redirect(ctx: StepContext, item: Intake, ticket: Ticket, to: str,
                     forward: bool) -> None:
     """P-4 reply, and with a reliable link the P-3 forward due by D-30 (status forwarded)."""
-    link = seller_link(item)
+    link = item.seller
     client = await ctx.sess.get(Client, link.client_pk) if link else None
     template = ctx.templates.get("seller_redirect", ticket.language)
     # P-4 names the seller when the requester supplied a matching number; a number alone may
@@ -252,5 +223,3 @@ async def ack_blocked(ctx: StepContext, sender: str) -> str | None:
     )).scalar_one()
     return "rate_limit" if sent >= ctx.settings.replies.ack_limit_per_hour else None
 
-
-REPLY_KINDS = ("acknowledgement", "identity_question", "seller_redirect", "information_answer")

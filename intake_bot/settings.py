@@ -256,15 +256,13 @@ def load_settings(
                 raise ConfigError(key, "missing")
             kwargs[f.name] = _coerce(key, values[f.name], hints[f.name])
         sections[section] = cls(**kwargs)
-    # Shipped data (demo cases, trained models) is found from the checkout, not the cwd.
-    demo, nlp = sections["demo"], sections["nlp"]
-    if not demo.directory.is_absolute():
-        sections["demo"] = dataclasses.replace(demo, directory=REPO_ROOT / demo.directory)
-    if not nlp.model_dir.is_absolute():
-        sections["nlp"] = dataclasses.replace(nlp, model_dir=REPO_ROOT / nlp.model_dir)
-    replies = sections["replies"]
-    if not replies.templates.is_absolute():
-        sections["replies"] = dataclasses.replace(replies, templates=REPO_ROOT / replies.templates)
+    # Shipped data (demo cases, trained models, reply templates) is found from the checkout,
+    # not the working directory.
+    for section, key in (("demo", "directory"), ("nlp", "model_dir"), ("replies", "templates")):
+        shipped: Path = getattr(sections[section], key)
+        if not shipped.is_absolute():
+            sections[section] = dataclasses.replace(sections[section],
+                                                    **{key: REPO_ROOT / shipped})
     settings = Settings(**sections)
     _validate(settings)
     return settings

@@ -15,7 +15,7 @@ from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
 from aiohttp import web
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake_bot.keys import RELAY_PORT, SESSIONS, SETTINGS
@@ -99,34 +99,37 @@ async def send_outbox(app: web.Application) -> int:
     relay, sessions = app[SETTINGS].relay, app[SESSIONS]
     port = app.get(RELAY_PORT, relay.port)
     now = utcnow()
-    # A row left "sending" by a crashed worker is retried once its claim has expired.
-    stale = now - timedelta(seconds=app[SETTINGS].worker.claim_timeout)
+    ready = _ready(now, timedelta(seconds=app[SETTINGS].worker.claim_timeout))
     async with sessions() as sess:
         due = (await sess.execute(
-            select(OutboxMessage.id).where(or_(
-                (OutboxMessage.status == "queued") & (OutboxMessage.next_attempt_at <= now),
-                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= stale),
-            )).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            select(OutboxMessage.id).where(ready)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(app[SETTINGS].worker.batch_size)
         )).scalars().all()
     for outbox_id in due:
-        row = await _claim(sessions, outbox_id, now, stale)
+        row = await _claim(sessions, outbox_id, now, ready)
         if row is not None:
             await _deliver(sessions, row, relay, port)
     return len(due)
 
 
+def _ready(now: datetime, claim_timeout: timedelta) -> ColumnElement[bool]:
+    """Queued and due, or left "sending" by a crashed worker whose claim has expired."""
+    return or_(
+        (OutboxMessage.status == "queued") & (OutboxMessage.next_attempt_at <= now),
+        (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= now - claim_timeout),
+    )
+
+
 async def _claim(
-    sessions: async_sessionmaker[AsyncSession], outbox_id: int, now: datetime, stale: datetime
+    sessions: async_sessionmaker[AsyncSession], outbox_id: int, now: datetime,
+    ready: ColumnElement[bool],
 ) -> OutboxMessage | None:
-    """Take the row for this worker (a crashed sender's claim expires at `stale`)."""
+    """Take the row for this worker, if it is still ready (another worker may have it)."""
     async with sessions.begin() as sess:
         claimed = await sess.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == outbox_id, or_(
-                OutboxMessage.status == "queued",
-                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at <= stale),
-            ))
+            .where(OutboxMessage.id == outbox_id, ready)
             .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
             .returning(OutboxMessage.id)
         )

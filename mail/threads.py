@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake_bot.settings import SmtpSettings
 from intake_bot.store.models import InboundMessage, OutboxMessage, Ticket
 from mail.parse import ParsedMail
 
@@ -37,6 +38,11 @@ def reply_address(intake_address: str, token: str) -> str:
     """`gdpr+<token>@domain`: replies to it reach the intake and name their ticket."""
     local, _, domain = intake_address.partition("@")
     return f"{local}+{token}@{domain}"
+
+
+def ticket_reply_address(smtp: SmtpSettings, ticket: Ticket) -> str:
+    """The reply address of `ticket` on the first configured intake address."""
+    return reply_address(smtp.addresses[0], ticket.reply_token or "")
 
 
 def base_subject(subject: str) -> str:

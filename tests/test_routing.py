@@ -85,7 +85,7 @@ async def test_a_supplied_invoice_number_links_the_seller_without_verification()
     two = _person(9, "invoice", "4400018", client=7)
     item = _item("unknown", (), numbers=frozenset({"4400017", "4400018"}),
                  candidates=(one, two))
-    assert pipeline.respond.seller_link(item) is None
+    assert identity.seller_link(item.candidates, item.claims) is None
 
 
 def _ctx(**kw: Any) -> HandlerContext:

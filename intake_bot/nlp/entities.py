@@ -34,7 +34,6 @@ def _words(words: tuple[str, ...]) -> dict[str, object]:
     return {"LOWER": {"REGEX": r"^(" + "|".join(map(re.escape, words)) + r")[.:]?$"}}
 
 
-_CPR = re.compile(r"(?<![\d-])(\d{6})[ -]?(\d{4})(?![\d-])")
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+|00)\d{2}[\s-]?(?:\d[\s-]?){6,11}\d(?!\d)"  # international
     r"|(?<![\w-])\d{2}[ ]?\d{2}[ ]?\d{2}[ ]?\d{2}(?![\w-])"  # Danish 8 digits
@@ -91,26 +90,18 @@ class IntakeEntities:
             span = doc[first:end]
             if any(ch.isdigit() for ch in span.text):
                 spans.append(Span(doc, span.start, span.end, label=label))
-        for label, pattern in (("CPR", _CPR), ("PHONE", _PHONE), ("DATE", _DATE),
-                               ("AMOUNT", _AMOUNT)):
-            for m in pattern.finditer(doc.text):
-                if label == "CPR" and not _is_cpr(m.group(0)):
-                    continue
-                found = doc.char_span(m.start(), m.end(), label=label, alignment_mode="expand")
-                if found is not None:
-                    spans.append(found)
+        matches = [("CPR", m) for m, _ in normalize.find_cprs(doc.text)] + [
+            (label, m) for label, pattern in (("PHONE", _PHONE), ("DATE", _DATE),
+                                              ("AMOUNT", _AMOUNT))
+            for m in pattern.finditer(doc.text)]
+        for label, m in matches:
+            found = doc.char_span(m.start(), m.end(), label=label, alignment_mode="expand")
+            if found is not None:
+                spans.append(found)
         spans += [Span(doc, t.i, t.i + 1, label="EMAIL") for t in doc if t.like_email]
         # Longest wins; on a tie the earlier rule (case/invoice numbers, then CPR) is kept.
         doc.ents = filter_spans(spans)
         return doc
-
-
-def _is_cpr(text: str) -> bool:
-    try:
-        normalize.parse_cpr(text)
-    except ValueError:
-        return False
-    return True
 
 
 def build_entity_pipeline() -> Language:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import email.policy
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 from pathlib import Path
@@ -18,14 +18,12 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 
-from intake_bot.app import create_app
-from intake_bot.keys import CLASSIFIER, SESSIONS
-from intake_bot.nlp.classifier import Classifier
+from intake_bot.keys import SESSIONS
 from intake_bot.store import tickets as store_tickets
 from mail.handler import base_address
 from tests.helpers.mailflow import GDPR, inbound, outbox, send, settle, sink, tickets
+from tests.mail.conftest import StartApp
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "mail"
 MANIFEST = tomllib.loads((DATA / "manifest.toml").read_text(encoding="utf-8"))["mail"]
@@ -34,21 +32,9 @@ INTAKE = {GDPR, "dpo@alektumgroup.dk"}
 AiohttpClient = Callable[[web.Application], Any]
 
 
-@pytest.fixture(scope="module")
-def classifier() -> Iterator[Classifier]:
-    shared = Classifier()
-    yield shared
-    shared.close()
-
-
 @pytest.fixture
-async def app(aiohttp_client: AiohttpClient, make_settings: Callable[..., Any],
-              classifier: Classifier) -> web.Application:
-    application = await create_app(make_settings(smtp_aliases="dpo@alektumgroup.dk",
-                                                 worker_poll_interval="0.1"))
-    application[CLASSIFIER] = classifier  # loaded once for the module, not per test
-    client: TestClient[Any, Any] = await aiohttp_client(application)
-    return client.app
+async def app(start_app: StartApp) -> web.Application:
+    return await start_app(nlp=True, smtp_aliases="dpo@alektumgroup.dk")
 
 
 def _envelope(raw: bytes) -> tuple[str, tuple[str, ...]]:

@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 
-from intake_bot.app import create_app
 from intake_bot.keys import SETTINGS
 from tests.helpers.mailflow import (
     events,
@@ -21,18 +19,14 @@ from tests.helpers.mailflow import (
     sink,
     tickets,
 )
+from tests.mail.conftest import StartApp
 
 AiohttpClient = Callable[[web.Application], Any]
 
 
 @pytest.fixture
-async def app(
-    aiohttp_client: AiohttpClient, make_settings: Callable[..., Any], db_url: str
-) -> web.Application:
-    client: TestClient[Any, Any] = await aiohttp_client(await create_app(make_settings(
-        database_url=db_url, smtp_aliases="dpo@alektumgroup.dk", worker_poll_interval="0.2",
-    )))
-    return client.app
+async def app(start_app: StartApp, db_url: str) -> web.Application:
+    return await start_app(database_url=db_url, smtp_aliases="dpo@alektumgroup.dk")
 
 
 async def test_new_mail_opens_a_ticket_and_is_acknowledged(app: web.Application) -> None:
@@ -253,12 +247,8 @@ async def test_to_unknown_plus_address_of_other_mailbox_is_refused(app: web.Appl
 
 
 @pytest.fixture
-async def demo_app(
-    aiohttp_client: AiohttpClient, make_settings: Callable[..., Any], db_url: str
-) -> web.Application:
-    client: TestClient[Any, Any] = await aiohttp_client(await create_app(make_settings(
-        database_url=db_url, demo_load="true", worker_poll_interval="0.2")))
-    return client.app
+async def demo_app(start_app: StartApp, db_url: str) -> web.Application:
+    return await start_app(database_url=db_url, demo_load="true")
 
 
 async def test_a_verified_requester_is_recorded_with_flags_only(

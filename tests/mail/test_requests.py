@@ -4,24 +4,22 @@ attempts to extract personal data (RULES ID-1) from replies and logs."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from intake_bot import deadlines
-from intake_bot.app import create_app
-from intake_bot.keys import CLASSIFIER, SESSIONS
-from intake_bot.nlp.classifier import Classifier
+from intake_bot.keys import SESSIONS
 from intake_bot.serialize import ticket_detail
 from intake_bot.store.models import TicketPause, TicketTask
 from intake_bot.store.tickets import get_ticket
 from tests.helpers.mailflow import inbound, make_mail, outbox, send, settle, sink, tickets
+from tests.mail.conftest import StartApp
 
 AiohttpClient = Callable[[web.Application], Any]
 # What company records hold about the people the crafted requests aim at (demo data): none of
@@ -32,20 +30,9 @@ RECORDS = ("Mette", "Bøgevej", "Bogevej", "3700", "Rønne", "mette93", "mette38
            "4400128", "4400106")
 
 
-@pytest.fixture(scope="module")
-def classifier() -> Iterator[Classifier]:
-    shared = Classifier()
-    yield shared
-    shared.close()
-
-
 @pytest.fixture
-async def app(aiohttp_client: AiohttpClient, make_settings: Callable[..., Any],
-              classifier: Classifier) -> web.Application:
-    application = await create_app(make_settings(demo_load="true", worker_poll_interval="0.1"))
-    application[CLASSIFIER] = classifier
-    client: TestClient[Any, Any] = await aiohttp_client(application)
-    return client.app
+async def app(start_app: StartApp) -> web.Application:
+    return await start_app(nlp=True, demo_load="true")
 
 
 async def test_invoice_recipient_is_redirected_and_forwarded_to_the_seller(

@@ -13,17 +13,16 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 from aiosmtpd.smtp import SMTP
 from sqlalchemy import update
 
 from intake_bot import pipeline
-from intake_bot.app import create_app
 from intake_bot.keys import SEALER, SESSIONS, SETTINGS, WAKE_WORKER
 from intake_bot.store.inbound import requeue
 from intake_bot.store.models import InboundMessage, utcnow
 from mail.sink import SinkHandler
 from tests.helpers.mailflow import inbound, make_mail, outbox, send, settle
+from tests.mail.conftest import StartApp
 
 AiohttpClient = Callable[[web.Application], Any]
 
@@ -36,12 +35,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def start(aiohttp_client: AiohttpClient, make_settings: Callable[..., Any]
-          ) -> Callable[..., Any]:
+def start(start_app: StartApp) -> Callable[..., Any]:
     async def build(**env: str) -> web.Application:
-        client: TestClient[Any, Any] = await aiohttp_client(await create_app(make_settings(
-            worker_poll_interval="0.1", worker_retry_delay="0", **env)))
-        return client.app
+        return await start_app(worker_retry_delay="0", **env)
     return build
 
 
