@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import random
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import spacy
 from spacy.tokens import DocBin
@@ -43,26 +45,32 @@ def typo(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
+def write_docbins(rows: list[dict[str, Any]], out: Path, split: str, rng: random.Random,
+                  tasks: Iterable[str] = TASK_LABELS) -> int:
+    """One DocBin per task for these asset rows; the training split also gets typo copies."""
+    nlp = spacy.blank("xx")
+    texts = [(r["text"], r["cats"]) for r in rows]
+    if split == "train":
+        texts += [(typo(t, rng), c) for t, c in texts if rng.random() < TYPO_SHARE]
+    inputs = [(model_input(text)[0], cats) for text, cats in texts]
+    for task in tasks:
+        labels = TASK_LABELS[task]
+        bin_ = DocBin(attrs=[])
+        for text, cats in inputs:
+            doc = nlp.make_doc(text)
+            doc.cats = {label: cats[label] for label in labels}
+            bin_.add(doc)
+        bin_.to_disk(out / f"{task}_{split}.spacy")
+    return len(texts)
+
+
 def main(assets: Path, out: Path, limit: int = 0) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    nlp = spacy.blank("xx")
     rng = random.Random(13)
     for split in ("train", "dev"):
         rows = [json.loads(x) for x in (assets / f"{split}.jsonl").read_text("utf-8").splitlines()]
-        if limit:
-            rows = rows[:limit]
-        texts = [(r["text"], r["cats"]) for r in rows]
-        if split == "train":
-            texts += [(typo(t, rng), c) for t, c in texts if rng.random() < TYPO_SHARE]
-        for task, labels in TASK_LABELS.items():
-            bin_ = DocBin(attrs=[])
-            for text, cats in texts:
-                doc = nlp.make_doc(model_input(text)[0])
-                doc.cats = {label: cats[label] for label in labels}
-                bin_.add(doc)
-            bin_.to_disk(out / f"{task}_{split}.spacy")
-        print(f"{split}: {len(texts)} docs per task")
-
+        count = write_docbins(rows[: limit or None], out, split, rng)
+        print(f"{split}: {count} docs per task")
 
 if __name__ == "__main__":
     main(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 0)

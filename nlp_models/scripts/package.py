@@ -1,6 +1,9 @@
 """Publish a staged pipeline folder into trained/ (committed) with its test metrics.
 
-    python scripts/package.py PIPELINE_DIR METRICS_JSON trained
+    python scripts/package.py PIPELINE_DIR METRICS_JSON CROSSVAL_DIR trained
+
+The out-of-fold mixing table of scripts/crossval.py goes along as crossval.json (a few KB):
+the record of how the mix was chosen.
 """
 
 from __future__ import annotations
@@ -10,15 +13,15 @@ import sys
 from pathlib import Path
 
 
-def main(pipeline: Path, metrics: Path, target: Path) -> None:
+def main(pipeline: Path, metrics: Path, crossval: Path, target: Path) -> None:
     if target.exists():
         shutil.rmtree(target)
-    # The linear model's out-of-fold dev scores only serve the calibration step.
-    shutil.copytree(pipeline, target, ignore=shutil.ignore_patterns("dev_scores.json"))
+    shutil.copytree(pipeline, target)
     shutil.copy(metrics, target / "metrics.json")
+    shutil.copy(crossval / "mix.json", target / "crossval.json")
     size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
     print(f"published {pipeline} -> {target} ({size / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))

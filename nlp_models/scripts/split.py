@@ -35,7 +35,7 @@ def load(path: Path) -> list[dict[str, object]]:
     return records
 
 
-def to_asset(r: dict[str, object]) -> dict[str, object]:
+def to_asset(r: dict[str, object], source: str) -> dict[str, object]:
     rights = set(r["rights"])  # type: ignore[arg-type]
     cats = {label: float(label in rights) for label in RIGHTS}
     cats[GDPR] = float(bool(r["gdpr_related"]))
@@ -43,17 +43,19 @@ def to_asset(r: dict[str, object]) -> dict[str, object]:
     cats.update({f"lang_{c}": float(c == r["lang"]) for c in LANGUAGES})
     return {"id": r["id"], "lang": r["lang"], "channel": r["channel"],
             "text": message_text(str(r.get("subject") or ""), str(r["body"])),
-            "cats": cats, "tags": r.get("tags", [])}
+            "cats": cats, "tags": r.get("tags", []),
+            # The file a message came from: one writer and brief (scripts/crossval.py).
+            "source": source}
 
 
 def main(raw: Path, out: Path) -> None:
-    test = [to_asset(r) for r in load(raw / "test.jsonl")]
+    test = [to_asset(r, "test") for r in load(raw / "test.jsonl")]
     test_texts = {t["text"] for t in test}
     splits: dict[str, list[dict[str, object]]] = {"train": [], "dev": []}
     dropped = 0
     for path in sorted(raw.glob("train_*.jsonl")):
         for r in load(path):
-            asset = to_asset(r)
+            asset = to_asset(r, path.stem)
             if asset["text"] in test_texts:
                 dropped += 1
                 continue
