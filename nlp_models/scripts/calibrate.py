@@ -51,7 +51,8 @@ def main(pipeline: Path, assets: Path, crossval: Path) -> None:
         for g, r in zip(gold, raws, strict=True):
             scores = combine(r.lingua, r.language, weight)
             hits += max(scores, key=lambda c: scores[c]) == g.language
-        if hits > best_acc:
+        # On a tie, the weight nearer 0.5: two sources that both count, not one switched off.
+        if hits > best_acc or (hits == best_acc and abs(weight - 0.5) < abs(best_weight - 0.5)):
             best_weight, best_acc = weight, hits
     cal.language_weight = best_weight
     cal.save(pipeline / "calibration.json")

@@ -15,12 +15,14 @@ from intake_bot.nlp.evaluate import evaluate, load_gold
 from intake_bot.nlp.paths import DEFAULT_MODEL_DIR, DEFAULT_TEST_FILE
 
 RIGHT_F1_FLOORS = {
-    "information": 0.80, "access": 0.83, "rectification": 0.79, "erasure": 0.82,
-    "restriction": 0.82, "portability": 0.96, "objection": 0.85, "automated_decision": 0.94,
-    "consent_withdrawal": 0.85, "complaint": 0.91,
+    "information": 0.83, "access": 0.84, "rectification": 0.85, "erasure": 0.86,
+    "restriction": 0.89, "portability": 0.95, "objection": 0.88, "automated_decision": 0.97,
+    "consent_withdrawal": 0.87, "complaint": 0.91,
 }
+# The targets are rights 0.90, subject 0.90, gdpr_related 0.95, language 0.98; the
+# floors guard the shipped figures (0.909, 0.908, 0.972, 0.989) against a worse retrain.
 OVERALL_FLOORS = {
-    "rights_macro_f1": 0.87, "subject_type_accuracy": 0.885, "gdpr_related_accuracy": 0.96,
+    "rights_macro_f1": 0.90, "subject_type_accuracy": 0.90, "gdpr_related_accuracy": 0.96,
     "language_accuracy": 0.98,
 }
 
