@@ -27,6 +27,21 @@ def _dump(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False))
 
 
+def _list(settings: Settings, fetch: Callable[[AsyncSession], Awaitable[list[dict[str, Any]]]],
+          columns: Sequence[str], as_json: bool) -> int:
+    """A list command: rows from the store, as JSON lines or as a table."""
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions() as sess:
+            rows = await fetch(sess)
+        if as_json:
+            _dump(rows)
+        else:
+            print(serialize.table(rows, columns))
+        return 0
+
+    return asyncio.run(_with_store(settings, work))
+
+
 async def _with_store(
     settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[int]]
 ) -> int:
@@ -145,17 +160,11 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
     from intake_bot.store.tickets import list_tickets
 
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
-        async with sessions() as sess:
-            rows = [serialize.ticket_summary(t) for t in await list_tickets(sess, args.status)]
-        if args.json:
-            _dump(rows)
-        else:
-            print(serialize.table(rows, ("ref", "status", "due", "rights", "subject_type",
-                                         "verification", "needs_review")))
-        return 0
+    async def fetch(sess: AsyncSession) -> list[dict[str, Any]]:
+        return [serialize.ticket_summary(t) for t in await list_tickets(sess, args.status)]
 
-    return asyncio.run(_with_store(settings, work))
+    return _list(settings, fetch, ("ref", "status", "due", "rights", "subject_type",
+                                   "verification", "needs_review"), args.json)
 
 
 def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
@@ -198,30 +207,16 @@ def cmd_tickets_extend(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
-        async with sessions() as sess:
-            rows = await serialize.outbox_list(sess)
-        if args.json:
-            _dump(rows)
-        else:
-            print(serialize.table(rows, ("id", "status", "ticket", "to", "subject")))
-        return 0
-
-    return asyncio.run(_with_store(settings, work))
+    return _list(settings, serialize.outbox_list, ("id", "status", "ticket", "to", "subject"),
+                 args.json)
 
 
 def cmd_inbound_list(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
-        async with sessions() as sess:
-            rows = await serialize.inbound_list(sess, args.status)
-        if args.json:
-            _dump(rows)
-        else:
-            print(serialize.table(rows, ("id", "status", "reason", "error", "ticket_id",
-                                         "received_at")))
-        return 0
+    async def fetch(sess: AsyncSession) -> list[dict[str, Any]]:
+        return await serialize.inbound_list(sess, args.status)
 
-    return asyncio.run(_with_store(settings, work))
+    return _list(settings, fetch, ("id", "status", "reason", "error", "ticket_id",
+                                   "received_at"), args.json)
 
 
 def cmd_inbound_show(args: argparse.Namespace, settings: Settings) -> int:

@@ -62,6 +62,9 @@ def test_agents_add_and_operator_views(tmp_path: Path) -> None:
     assert again.returncode == 1 and "exists already" in again.stderr
     assert json.loads(_run("tickets", "list", "--json", **env).stdout) == []
     assert json.loads(_run("outbox", "list", "--json", **env).stdout) == []
+    assert json.loads(_run("inbound", "list", "--json", **env).stdout) == []
+    assert _run("inbound", "list", **env).stdout.split() == [
+        "id", "status", "reason", "error", "ticket_id", "received_at"]
     assert json.loads(_run("stats", "--json", **env).stdout) == {
         "accepted": 0, "ticketed": 0, "attached": 0, "quarantined": 0, "auto_mail": 0,
         "pending": 0}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -99,17 +99,27 @@ class Calibration:
         )
 
 
+def best_on_grid(grid: Iterable[float], score: Callable[[float], float]) -> float:
+    """The grid point with the highest score; on a tie, the one nearer 0.5, which leans on the
+    sample least (a threshold in the middle, two sources weighted alike)."""
+    best, best_score = 0.5, -math.inf
+    for point in grid:
+        value = score(point)
+        if value > best_score + 1e-9 or (
+                abs(value - best_score) <= 1e-9 and abs(point - 0.5) < abs(best - 0.5)):
+            best, best_score = point, value
+    return best
+
+
 def best_threshold(probs: Sequence[float], truth: Sequence[bool]) -> float:
-    """The threshold that maximises F1 on dev, searched on a grid; 0.5 if the label is absent."""
+    """The threshold that maximises F1 on the calibration scores; 0.5 if the label is absent."""
     if not any(truth):
         return 0.5
-    best, best_f1 = 0.5, -1.0
-    for th in np.arange(0.1, 0.91, 0.025):
+
+    def f1(th: float) -> float:
         tp = sum(1 for p, t in zip(probs, truth, strict=True) if p >= th and t)
         fp = sum(1 for p, t in zip(probs, truth, strict=True) if p >= th and not t)
         fn = sum(1 for p, t in zip(probs, truth, strict=True) if p < th and t)
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        # Prefer thresholds nearer 0.5 on ties: less tuned to the dev sample.
-        if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(th - 0.5) < abs(best - 0.5)):
-            best, best_f1 = float(th), f1
-    return round(best, 3)
+        return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+    return round(float(best_on_grid(np.arange(0.1, 0.91, 0.025), f1)), 3)

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import cache
 from pathlib import Path
 
-from intake_bot.nlp.calibration import Calibration, best_threshold, fit_platt
+from intake_bot.nlp.calibration import Calibration, best_on_grid, best_threshold, fit_platt
 from intake_bot.nlp.classifier import Classifier
 from intake_bot.nlp.evaluate import load_gold
 from intake_bot.nlp.labels import GDPR, RIGHTS
@@ -44,16 +45,17 @@ def main(pipeline: Path, assets: Path, crossval: Path) -> None:
         cal.thresholds[label] = best_threshold(probs, truth)
     gold = load_gold(assets / "dev.jsonl")
     raws = classifier.raw_scores([g.text for g in gold])
-    best_weight, best_acc = 0.5, -1.0
-    for step in range(11):
-        weight = step / 10
+
+    @cache  # the best weight's count is printed below
+    def language_hits(weight: float) -> float:
         hits = 0
         for g, r in zip(gold, raws, strict=True):
             scores = combine(r.lingua, r.language, weight)
             hits += max(scores, key=lambda c: scores[c]) == g.language
-        # On a tie, the weight nearer 0.5: two sources that both count, not one switched off.
-        if hits > best_acc or (hits == best_acc and abs(weight - 0.5) < abs(best_weight - 0.5)):
-            best_weight, best_acc = weight, hits
+        return hits
+
+    best_weight = best_on_grid([step / 10 for step in range(11)], language_hits)
+    best_acc = language_hits(best_weight)
     cal.language_weight = best_weight
     cal.save(pipeline / "calibration.json")
     print(f"calibrated on {len(rows)} out-of-fold scores; language weight {best_weight} "

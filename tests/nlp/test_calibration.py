@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from intake_bot.nlp.calibration import Calibration, Platt, best_threshold, fit_platt
+from intake_bot.nlp.calibration import Calibration, Platt, best_on_grid, best_threshold, fit_platt
 
 
 def _logloss(p: Platt, raw: list[float], truth: list[bool]) -> float:
@@ -32,6 +32,15 @@ def test_best_threshold_separates() -> None:
     probs = [0.1, 0.2, 0.35, 0.4, 0.8]
     assert 0.2 < best_threshold(probs, [False, False, True, True, True]) <= 0.35
     assert best_threshold(probs, [False] * 5) == 0.5
+
+
+def test_grid_ties_go_to_the_point_nearest_a_half() -> None:
+    # A plateau from 0.0 to 0.5 (as the language weight had on dev) must not pick its first
+    # point, 0.0, which would switch one source off; a strict maximum still wins.
+    grid = [step / 10 for step in range(11)]
+    assert best_on_grid(grid, lambda w: 5.0 if w <= 0.5 else 4.0) == 0.5
+    assert best_on_grid(grid, lambda w: 3.0 if w <= 0.2 else 2.0) == 0.2
+    assert best_on_grid(grid, lambda w: -abs(w - 0.9)) == 0.9
 
 
 def test_calibration_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
